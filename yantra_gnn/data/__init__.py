@@ -1,0 +1,1 @@
+"""Data: CodeContests download and preparation, mutation operators, labels and datasets."""

@@ -1,0 +1,798 @@
+"""Scope-aware dataflow over a :class:`~yantra_gnn.graph.parse.FlatTree`.
+
+The analysis follows the classic program-graph edges (Allamanis et al., 2018;
+python-graphs): it walks statements in execution order carrying, per variable, the set
+of writes and reads that may reach the current point. Branches fork and merge that
+state; loop bodies are walked a second time so that a read at the top of a body sees a
+write at its end (back edges).
+
+Scopes follow Python's rules: a name bound anywhere in a function body is local to it
+(unless declared ``global``/``nonlocal``); function and lambda bodies run later, so a
+free name there reads every write of that name in the enclosing scope; comprehension
+and class bodies run in place.
+
+Expressions are walked with an explicit stack and statement nesting past
+``MAX_STATEMENT_DEPTH`` falls back to that walk, so deeply nested input never raises
+``RecursionError``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from yantra_gnn.graph.parse import FlatTree, kind_id, python_language
+
+#: Statement nesting beyond which statements are walked as flat expressions.
+MAX_STATEMENT_DEPTH = 60
+
+_K = kind_id
+IDENTIFIER = _K("identifier")
+MODULE = _K("module")
+BLOCK = _K("block")
+COMMENT = _K("comment")
+EXPRESSION_STATEMENT = _K("expression_statement")
+ASSIGNMENT = _K("assignment")
+AUGMENTED_ASSIGNMENT = _K("augmented_assignment")
+NAMED_EXPRESSION = _K("named_expression")
+RETURN_STATEMENT = _K("return_statement")
+IF_STATEMENT = _K("if_statement")
+ELIF_CLAUSE = _K("elif_clause")
+ELSE_CLAUSE = _K("else_clause")
+FOR_STATEMENT = _K("for_statement")
+WHILE_STATEMENT = _K("while_statement")
+TRY_STATEMENT = _K("try_statement")
+EXCEPT_CLAUSE = _K("except_clause")
+FINALLY_CLAUSE = _K("finally_clause")
+WITH_STATEMENT = _K("with_statement")
+WITH_CLAUSE = _K("with_clause")
+WITH_ITEM = _K("with_item")
+AS_PATTERN = _K("as_pattern")
+AS_PATTERN_TARGET = _K("as_pattern_target")
+FUNCTION_DEFINITION = _K("function_definition")
+CLASS_DEFINITION = _K("class_definition")
+DECORATED_DEFINITION = _K("decorated_definition")
+DECORATOR = _K("decorator")
+PARAMETERS = _K("parameters")
+LAMBDA = _K("lambda")
+LAMBDA_PARAMETERS = _K("lambda_parameters")
+DEFAULT_PARAMETER = _K("default_parameter")
+TYPED_PARAMETER = _K("typed_parameter")
+TYPED_DEFAULT_PARAMETER = _K("typed_default_parameter")
+LIST_SPLAT_PATTERN = _K("list_splat_pattern")
+DICTIONARY_SPLAT_PATTERN = _K("dictionary_splat_pattern")
+GLOBAL_STATEMENT = _K("global_statement")
+NONLOCAL_STATEMENT = _K("nonlocal_statement")
+IMPORT_STATEMENT = _K("import_statement")
+IMPORT_FROM_STATEMENT = _K("import_from_statement")
+FUTURE_IMPORT_STATEMENT = _K("future_import_statement")
+ALIASED_IMPORT = _K("aliased_import")
+DOTTED_NAME = _K("dotted_name")
+ATTRIBUTE = _K("attribute")
+SUBSCRIPT = _K("subscript")
+CALL = _K("call")
+ARGUMENT_LIST = _K("argument_list")
+KEYWORD_ARGUMENT = _K("keyword_argument")
+LIST_SPLAT = _K("list_splat")
+DICTIONARY_SPLAT = _K("dictionary_splat")
+FOR_IN_CLAUSE = _K("for_in_clause")
+IF_CLAUSE = _K("if_clause")
+LIST_COMPREHENSION = _K("list_comprehension")
+SET_COMPREHENSION = _K("set_comprehension")
+DICTIONARY_COMPREHENSION = _K("dictionary_comprehension")
+GENERATOR_EXPRESSION = _K("generator_expression")
+PATTERN_LIST = _K("pattern_list")
+TUPLE_PATTERN = _K("tuple_pattern")
+LIST_PATTERN = _K("list_pattern")
+TUPLE = _K("tuple")
+LIST = _K("list")
+PARENTHESIZED_EXPRESSION = _K("parenthesized_expression")
+EXPRESSION_LIST = _K("expression_list")
+DELETE_STATEMENT = _K("delete_statement")
+
+IMPORT_KINDS = frozenset({IMPORT_STATEMENT, IMPORT_FROM_STATEMENT, FUTURE_IMPORT_STATEMENT})
+COMPREHENSION_KINDS = frozenset(
+    {LIST_COMPREHENSION, SET_COMPREHENSION, DICTIONARY_COMPREHENSION, GENERATOR_EXPRESSION}
+)
+LOOP_KINDS = frozenset({FOR_STATEMENT, WHILE_STATEMENT, FOR_IN_CLAUSE})
+BRANCH_KINDS = frozenset({IF_STATEMENT, ELIF_CLAUSE, ELSE_CLAUSE, _K("conditional_expression")})
+_TARGET_CONTAINERS = frozenset(
+    {
+        PATTERN_LIST,
+        TUPLE_PATTERN,
+        LIST_PATTERN,
+        TUPLE,
+        LIST,
+        PARENTHESIZED_EXPRESSION,
+        EXPRESSION_LIST,
+        LIST_SPLAT_PATTERN,
+        LIST_SPLAT,
+        AS_PATTERN_TARGET,
+    }
+)
+_PARAMETER_KINDS = frozenset({PARAMETERS, LAMBDA_PARAMETERS})
+_SCOPE_KINDS = COMPREHENSION_KINDS | {FUNCTION_DEFINITION, LAMBDA, CLASS_DEFINITION}
+
+_FIELD = {
+    name: python_language().field_id_for_name(name)
+    for name in (
+        "left",
+        "right",
+        "value",
+        "name",
+        "alias",
+        "body",
+        "condition",
+        "consequence",
+        "alternative",
+        "parameters",
+        "function",
+        "arguments",
+        "object",
+        "attribute",
+        "superclasses",
+        "definition",
+        "module_name",
+        "type",
+    )
+}
+
+#: Forward dataflow edge kinds produced here (AST edges are added by the builder).
+DATAFLOW_EDGE_KINDS = (
+    "last_write",
+    "last_read",
+    "computed_from",
+    "calls",
+    "returns_to",
+    "formal_arg",
+)
+
+Key = tuple[int, str]  # (scope node id, variable name)
+
+
+@dataclass
+class DataflowResult:
+    """Edges (flat node ids, ``source -> target``) and per-identifier roles."""
+
+    edges: dict[str, set[tuple[int, int]]] = field(
+        default_factory=lambda: {name: set() for name in DATAFLOW_EDGE_KINDS}
+    )
+    reads: set[int] = field(default_factory=set)
+    writes: set[int] = field(default_factory=set)
+    params: set[int] = field(default_factory=set)
+    def_names: set[int] = field(default_factory=set)
+    call_targets: set[int] = field(default_factory=set)
+    unbound_reads: set[int] = field(default_factory=set)
+    global_names: set[int] = field(default_factory=set)
+    reaching_writes: dict[int, int] = field(default_factory=dict)
+
+
+class _Flow:
+    """Writes and reads that may reach one program point, per variable key."""
+
+    __slots__ = ("writes", "reads")
+
+    def __init__(self, writes: dict | None = None, reads: dict | None = None) -> None:
+        self.writes: dict[Key, frozenset[int]] = writes if writes is not None else {}
+        self.reads: dict[Key, frozenset[int]] = reads if reads is not None else {}
+
+    def copy(self) -> _Flow:
+        return _Flow(dict(self.writes), dict(self.reads))
+
+    def merge(self, other: _Flow) -> _Flow:
+        writes = dict(self.writes)
+        for key, nodes in other.writes.items():
+            writes[key] = writes[key] | nodes if key in writes else nodes
+        reads = dict(self.reads)
+        for key, nodes in other.reads.items():
+            reads[key] = reads[key] | nodes if key in reads else nodes
+        return _Flow(writes, reads)
+
+
+def _merge_all(flows: list[_Flow]) -> _Flow:
+    result = flows[0]
+    for other in flows[1:]:
+        result = result.merge(other)
+    return result
+
+
+class DataflowAnalyzer:
+    """Computes :class:`DataflowResult` for one tree; ``excluded`` nodes are ignored."""
+
+    def __init__(self, tree: FlatTree, excluded: set[int] | None = None) -> None:
+        self.tree = tree
+        self.excluded = excluded or set()
+        self.result = DataflowResult()
+        self.kind = tree.kind
+        n = len(tree)
+        # Named, kept children of every node (comments and excluded subtrees dropped).
+        named, kind, excluded_set = tree.named, tree.kind, self.excluded
+        self.nchildren: list[list[int]] = [
+            [
+                c
+                for c in tree.children[i]
+                if named[c] and kind[c] != COMMENT and c not in excluded_set
+            ]
+            for i in range(n)
+        ]
+        self.scope_of: list[int] = [0] * n
+        self.scope_kind: dict[int, int] = {0: MODULE}
+        self.locals: dict[int, set[str]] = defaultdict(set)
+        self.declared_global: dict[int, set[str]] = defaultdict(set)
+        self.declared_nonlocal: dict[int, set[str]] = defaultdict(set)
+        self.all_writes: dict[Key, set[int]] = defaultdict(set)
+        self.def_of_name: dict[int, int] = {}  # def-name identifier -> function_definition
+        self.methods: dict[str, list[int]] = defaultdict(list)  # method name -> defs
+        self.flow = _Flow()
+        self.repeat_mode = False
+        self.current_function = -1
+        self.deferred: list[tuple[int, int]] = []  # (scope node, function node or -1)
+
+    # ------------------------------------------------------------------ helpers
+    def child(self, node: int, field_name: str) -> int:
+        """First kept child of ``node`` in field ``field_name``, or ``-1``."""
+        wanted = _FIELD.get(field_name, -1)
+        field_ids = self.tree.field_id
+        for c in self.tree.children[node]:
+            if field_ids[c] == wanted and c not in self.excluded:
+                return c
+        return -1
+
+    def children_in_field(self, node: int, field_name: str) -> list[int]:
+        wanted = _FIELD.get(field_name, -1)
+        field_ids = self.tree.field_id
+        return [c for c in self.nchildren[node] if field_ids[c] == wanted]
+
+    def name(self, node: int) -> str:
+        return self.tree.text(node)
+
+    # ------------------------------------------------------------------ scopes
+    def _assign_scopes(self) -> None:
+        """Give every node the id of the scope whose variables it refers to.
+
+        Pre-order, so a node's scope is known before its children get theirs.
+        """
+        kind, field_ids, children, parent = (
+            self.kind,
+            self.tree.field_id,
+            self.tree.children,
+            self.tree.parent,
+        )
+        scope_of, scope_kind = self.scope_of, self.scope_kind
+        f_parameters, f_body = _FIELD["parameters"], _FIELD["body"]
+        f_value, f_right = _FIELD["value"], _FIELD["right"]
+        for node in range(len(kind)):
+            k = kind[node]
+            outer = scope_of[node]
+            if k in _SCOPE_KINDS:
+                scope_kind[node] = k
+                inner_fields = (f_body,) if k == CLASS_DEFINITION else (f_parameters, f_body)
+                for c in children[node]:
+                    is_inner = k in COMPREHENSION_KINDS or field_ids[c] in inner_fields
+                    scope_of[c] = node if is_inner else outer
+            else:
+                for c in children[node]:
+                    scope_of[c] = outer
+            up = parent[node]
+            if up < 0:
+                continue
+            if k == FOR_IN_CLAUSE and kind[up] in COMPREHENSION_KINDS:
+                first = next(c for c in children[up] if kind[c] == FOR_IN_CLAUSE)
+                if first == node:  # the first iterable is evaluated in the enclosing scope
+                    for c in children[node]:
+                        if field_ids[c] == f_right:
+                            scope_of[c] = scope_of[up]
+            elif k in (DEFAULT_PARAMETER, TYPED_DEFAULT_PARAMETER) and kind[up] in _PARAMETER_KINDS:
+                function = scope_of[node]  # defaults are evaluated where the def runs
+                for c in children[node]:
+                    if field_ids[c] == f_value:
+                        scope_of[c] = scope_of[function]
+
+    def _collect_bindings(self) -> None:
+        """Names bound in each scope (Python decides locality before running)."""
+        kind, res = self.kind, self.result
+        for node in range(len(kind)):
+            if node in self.excluded:
+                continue
+            k = kind[node]
+            if k == GLOBAL_STATEMENT or k == NONLOCAL_STATEMENT:
+                target = self.declared_global if k == GLOBAL_STATEMENT else self.declared_nonlocal
+                for c in self.nchildren[node]:
+                    if kind[c] == IDENTIFIER:
+                        target[self.scope_of[node]].add(self.name(c))
+                        res.global_names.add(c)
+                continue
+            for ident in self._binding_identifiers(node):
+                self.locals[self.scope_of[ident]].add(self.name(ident))
+
+    def _binding_identifiers(self, node: int) -> list[int]:
+        k = self.kind[node]
+        if k in (ASSIGNMENT, AUGMENTED_ASSIGNMENT, FOR_STATEMENT, FOR_IN_CLAUSE):
+            return self._target_identifiers(self.child(node, "left"))
+        if k == AS_PATTERN_TARGET or k == DELETE_STATEMENT:
+            return self._target_identifiers(node)
+        if k == NAMED_EXPRESSION:
+            return self._target_identifiers(self.child(node, "name"))
+        if k in (FUNCTION_DEFINITION, CLASS_DEFINITION):
+            name = self.child(node, "name")
+            return [name] if name >= 0 else []
+        if k in _PARAMETER_KINDS:
+            return self._parameter_identifiers(node)
+        if k in (IMPORT_STATEMENT, IMPORT_FROM_STATEMENT):
+            return self._import_identifiers(node)
+        return []
+
+    def _target_identifiers(self, target: int) -> list[int]:
+        """Identifiers a target expression binds (not those it only reads)."""
+        if target < 0:
+            return []
+        found, stack = [], [target]
+        kind = self.kind
+        while stack:
+            n = stack.pop()
+            k = kind[n]
+            if k == IDENTIFIER:
+                found.append(n)
+            elif k in _TARGET_CONTAINERS:
+                stack.extend(reversed(self.nchildren[n]))
+        return found
+
+    def _parameter_identifiers(self, params: int) -> list[int]:
+        found = []
+        for c in self.nchildren[params]:
+            k = self.kind[c]
+            if k == IDENTIFIER:
+                found.append(c)
+            elif k in (DEFAULT_PARAMETER, TYPED_DEFAULT_PARAMETER):
+                name = self.child(c, "name")
+                if name >= 0:
+                    found.append(name)
+            elif k in (TYPED_PARAMETER, LIST_SPLAT_PATTERN, DICTIONARY_SPLAT_PATTERN):
+                found.extend(g for g in self.nchildren[c] if self.kind[g] == IDENTIFIER)
+        return found
+
+    def _import_identifiers(self, node: int) -> list[int]:
+        found = []
+        for c in self.children_in_field(node, "name"):
+            if self.kind[c] == ALIASED_IMPORT:
+                alias = self.child(c, "alias")
+                if alias >= 0:
+                    found.append(alias)
+            elif self.kind[c] == DOTTED_NAME and self.nchildren[c]:
+                found.append(self.nchildren[c][0])
+        return found
+
+    def _resolve(self, scope: int, name: str) -> tuple[Key, bool]:
+        """The variable ``name`` means in ``scope``, and whether it is live in this flow.
+
+        A key is live when no function or lambda boundary separates ``scope`` from the
+        scope that owns the name; otherwise its reads also see every write of the name in
+        that scope, since the function body runs later. Class scopes are invisible from
+        the scopes nested in them, as in Python.
+        """
+        if name in self.declared_global[scope]:
+            return (0, name), scope == 0
+        s, live, first = scope, True, True
+        while s != 0:
+            k = self.scope_kind[s]
+            if s != scope and name in self.declared_global[s]:
+                return (0, name), False
+            if (
+                (first or k != CLASS_DEFINITION)
+                and name in self.locals[s]
+                and name not in self.declared_nonlocal[s]
+            ):
+                return (s, name), live
+            if k == FUNCTION_DEFINITION or k == LAMBDA:
+                live = False
+            first = False
+            s = self.scope_of[s]
+        return (0, name), live
+
+    # ------------------------------------------------------------------ occurrences
+    def read(self, node: int) -> None:
+        key, live = self._resolve(self.scope_of[node], self.name(node))
+        flow, res = self.flow, self.result
+        writes = flow.writes.get(key, frozenset())
+        if not live:
+            writes = writes | self.all_writes.get(key, set())
+        edges = res.edges
+        for w in writes:
+            edges["last_write"].add((node, w))
+        for r in flow.reads.get(key, ()):
+            if r != node:
+                edges["last_read"].add((node, r))
+        flow.reads[key] = frozenset((node,))
+        res.reads.add(node)
+        if writes:
+            res.reaching_writes[node] = max(res.reaching_writes.get(node, 0), len(writes))
+            res.unbound_reads.discard(node)
+        elif node not in res.reaching_writes:
+            res.unbound_reads.add(node)
+        self._link_call(node, writes)
+
+    def write(self, node: int) -> None:
+        key, _ = self._resolve(self.scope_of[node], self.name(node))
+        self.flow.writes[key] = frozenset((node,))
+        self.all_writes[key].add(node)
+        self.result.writes.add(node)
+
+    def _link_call(self, node: int, writes: frozenset[int] | set[int]) -> None:
+        """``calls`` and ``formal_arg`` edges for a call whose callee is ``node``."""
+        tree = self.tree
+        parent = tree.parent[node]
+        if parent < 0 or self.kind[parent] != CALL or tree.field_id[node] != _FIELD["function"]:
+            return
+        self.result.call_targets.add(node)
+        for w in writes:
+            function = self.def_of_name.get(w)
+            if function is not None:
+                self._link_call_to_def(parent, function, skip_self=False)
+
+    def _link_method_call(self, call: int, attribute: int) -> None:
+        attr = self.child(attribute, "attribute")
+        if attr < 0:
+            return
+        self.result.call_targets.add(attr)
+        for function in self.methods.get(self.name(attr), ()):
+            self._link_call_to_def(call, function, skip_self=True)
+
+    def _link_call_to_def(self, call: int, function: int, skip_self: bool) -> None:
+        edges = self.result.edges
+        edges["calls"].add((call, function))
+        params_node = self.child(function, "parameters")
+        if params_node < 0:
+            return
+        positional, by_name = [], {}
+        for c in self.nchildren[params_node]:
+            k = self.kind[c]
+            if k == IDENTIFIER:
+                positional.append(c)
+                by_name[self.name(c)] = c
+            elif k in (DEFAULT_PARAMETER, TYPED_DEFAULT_PARAMETER, TYPED_PARAMETER):
+                name = self.child(c, "name") if k != TYPED_PARAMETER else -1
+                if name < 0:
+                    idents = [g for g in self.nchildren[c] if self.kind[g] == IDENTIFIER]
+                    name = idents[0] if idents else -1
+                if name >= 0:
+                    positional.append(name)
+                    by_name[self.name(name)] = name
+        if skip_self and positional:
+            positional = positional[1:]
+        args = self.child(call, "arguments")
+        if args < 0:
+            return
+        index = 0
+        for a in self.nchildren[args]:
+            k = self.kind[a]
+            if k == KEYWORD_ARGUMENT:
+                name = self.child(a, "name")
+                param = by_name.get(self.name(name)) if name >= 0 else None
+                if param is not None:
+                    edges["formal_arg"].add((a, param))
+            elif k in (LIST_SPLAT, DICTIONARY_SPLAT):
+                index = len(positional)
+            else:
+                if index < len(positional):
+                    edges["formal_arg"].add((a, positional[index]))
+                index += 1
+
+    # ------------------------------------------------------------------ expressions
+    def expr(self, root: int) -> list[int]:
+        """Walk an expression in evaluation order; returns the identifiers it read."""
+        if root < 0:
+            return []
+        kind, nchildren = self.kind, self.nchildren
+        read_nodes: list[int] = []
+        marks: list[int] = []
+        stack: list = [root]
+        while stack:
+            item = stack.pop()
+            if type(item) is tuple:
+                action = item[0]
+                if action == "mark":
+                    marks.append(len(read_nodes))
+                elif action == "bind":
+                    start = marks.pop()
+                    self.bind(item[1], read_nodes[start:], augmented=item[2])
+                continue
+            n = item
+            k = kind[n]
+            if k == IDENTIFIER:
+                self.read(n)
+                read_nodes.append(n)
+            elif k == ASSIGNMENT or k == AUGMENTED_ASSIGNMENT:
+                left, right = self.child(n, "left"), self.child(n, "right")
+                stack.append(("bind", left, k == AUGMENTED_ASSIGNMENT))
+                if right >= 0:
+                    stack.append(right)
+                stack.append(("mark",))
+            elif k == NAMED_EXPRESSION:
+                stack.append(("bind", self.child(n, "name"), False))
+                value = self.child(n, "value")
+                if value >= 0:
+                    stack.append(value)
+                stack.append(("mark",))
+            elif k == ATTRIBUTE:
+                obj = self.child(n, "object")
+                if obj >= 0:
+                    stack.append(obj)
+            elif k == KEYWORD_ARGUMENT:
+                value = self.child(n, "value")
+                if value >= 0:
+                    stack.append(value)
+            elif k == LAMBDA:
+                params = self.child(n, "parameters")
+                if params >= 0:
+                    for c in self.nchildren[params]:
+                        if kind[c] in (DEFAULT_PARAMETER, TYPED_DEFAULT_PARAMETER):
+                            value = self.child(c, "value")
+                            if value >= 0:
+                                stack.append(value)
+                self.deferred.append((n, -1))
+            elif k in COMPREHENSION_KINDS:
+                self._push_comprehension(n, stack)
+            elif k == CALL:
+                function = self.child(n, "function")
+                if function >= 0 and kind[function] == ATTRIBUTE:
+                    self._link_method_call(n, function)
+                stack.extend(reversed(nchildren[n]))
+            else:
+                stack.extend(reversed(nchildren[n]))
+        return read_nodes
+
+    def _push_comprehension(self, comp: int, stack: list) -> None:
+        """Clauses run first (iterable, bind, filters), then the body."""
+        items: list = []
+        body = -1
+        for c in self.nchildren[comp]:
+            k = self.kind[c]
+            if k == FOR_IN_CLAUSE:
+                items.append(("mark",))
+                right = self.child(c, "right")
+                if right >= 0:
+                    items.append(right)
+                items.append(("bind", self.child(c, "left"), False))
+            elif k == IF_CLAUSE:
+                items.extend(self.nchildren[c])
+            else:
+                body = c
+        if body >= 0:
+            stack.append(body)
+        stack.extend(reversed(items))
+
+    def bind(self, target: int, sources: list[int], augmented: bool = False) -> None:
+        """Bind the names in ``target`` (computed from ``sources``); read the rest."""
+        if target < 0:
+            return
+        kind, edges = self.kind, self.result.edges
+        stack = [target]
+        while stack:
+            n = stack.pop()
+            k = kind[n]
+            if k == IDENTIFIER:
+                if augmented:
+                    self.read(n)
+                self.write(n)
+                for s in sources:
+                    edges["computed_from"].add((n, s))
+                if augmented:
+                    edges["computed_from"].add((n, n))
+            elif k in _TARGET_CONTAINERS:
+                stack.extend(reversed(self.nchildren[n]))
+            else:
+                self.expr(n)
+                for s in sources:
+                    edges["computed_from"].add((n, s))
+
+    # ------------------------------------------------------------------ statements
+    _statement_depth = 0
+
+    def statements(self, nodes: list[int]) -> None:
+        for n in nodes:
+            self.statement(n)
+
+    def block(self, node: int) -> None:
+        if node >= 0:
+            self.statements(self.nchildren[node] if self.kind[node] == BLOCK else [node])
+
+    def statement(self, n: int) -> None:
+        if self._statement_depth > MAX_STATEMENT_DEPTH:
+            self.expr(n)
+            return
+        self._statement_depth += 1
+        try:
+            self._statement(n)
+        finally:
+            self._statement_depth -= 1
+
+    def _statement(self, n: int) -> None:
+        k = self.kind[n]
+        if k == IF_STATEMENT:
+            self._if(n)
+        elif k == FOR_STATEMENT:
+            self._loop(n, iterable=self.child(n, "right"), target=self.child(n, "left"))
+        elif k == WHILE_STATEMENT:
+            self._loop(n, condition=self.child(n, "condition"))
+        elif k == TRY_STATEMENT:
+            self._try(n)
+        elif k == WITH_STATEMENT:
+            self._with(n)
+        elif k == DECORATED_DEFINITION:
+            for c in self.nchildren[n]:
+                if self.kind[c] == DECORATOR:
+                    self.expr(c)
+                else:
+                    self.statement(c)
+        elif k == FUNCTION_DEFINITION:
+            self._function_definition(n)
+        elif k == CLASS_DEFINITION:
+            self._class_definition(n)
+        elif k == RETURN_STATEMENT:
+            for c in self.nchildren[n]:
+                self.expr(c)
+            if self.current_function >= 0:
+                self.result.edges["returns_to"].add((n, self.current_function))
+        elif k in (IMPORT_STATEMENT, IMPORT_FROM_STATEMENT):
+            for ident in self._import_identifiers(n):
+                self.write(ident)
+        elif k in (GLOBAL_STATEMENT, NONLOCAL_STATEMENT, FUTURE_IMPORT_STATEMENT):
+            return
+        elif k == BLOCK:
+            self.block(n)
+        else:
+            for c in self.nchildren[n]:
+                self.expr(c)
+
+    def _if(self, n: int) -> None:
+        self.expr(self.child(n, "condition"))
+        current = self.flow
+        self.flow = current.copy()
+        self.block(self.child(n, "consequence"))
+        outcomes = [self.flow]
+        has_else = False
+        for alt in self.children_in_field(n, "alternative"):
+            self.flow = current.copy()
+            if self.kind[alt] == ELIF_CLAUSE:
+                self.expr(self.child(alt, "condition"))
+                current = self.flow.copy()
+                self.block(self.child(alt, "consequence"))
+            else:
+                has_else = True
+                self.block(self.child(alt, "body"))
+            outcomes.append(self.flow)
+        if not has_else:
+            outcomes.append(current)
+        self.flow = _merge_all(outcomes)
+
+    def _loop(self, n: int, iterable: int = -1, target: int = -1, condition: int = -1) -> None:
+        iterable_reads = self.expr(iterable) if iterable >= 0 else []
+        entry = self.flow.copy()
+        passes = 1 if self.repeat_mode else 2
+        saved_mode = self.repeat_mode
+        end = entry
+        for p in range(passes):
+            self.flow = entry.merge(end) if p else entry.copy()
+            self.repeat_mode = saved_mode or p == 1
+            if condition >= 0:
+                self.expr(condition)
+            if target >= 0:
+                self.bind(target, iterable_reads)
+            self.block(self.child(n, "body"))
+            end = self.flow
+        self.repeat_mode = saved_mode
+        self.flow = entry.merge(end)
+        for alt in self.children_in_field(n, "alternative"):
+            self.block(self.child(alt, "body"))
+
+    def _try(self, n: int) -> None:
+        entry = self.flow.copy()
+        self.block(self.child(n, "body"))
+        after_body = self.flow
+        outcomes = []
+        finally_clause = -1
+        for c in self.nchildren[n]:
+            k = self.kind[c]
+            if k == EXCEPT_CLAUSE:
+                self.flow = entry.merge(after_body)
+                for g in self.nchildren[c]:
+                    if self.kind[g] == BLOCK:
+                        self.block(g)
+                    elif self.kind[g] == AS_PATTERN:
+                        self._as_pattern(g)
+                    else:
+                        self.expr(g)
+                outcomes.append(self.flow)
+            elif k == ELSE_CLAUSE:
+                self.flow = after_body
+                self.block(self.child(c, "body"))
+                after_body = self.flow
+            elif k == FINALLY_CLAUSE:
+                finally_clause = c
+        self.flow = _merge_all([after_body, *outcomes])
+        if finally_clause >= 0:
+            for g in self.nchildren[finally_clause]:
+                self.block(g)
+
+    def _as_pattern(self, node: int) -> None:
+        """``value as target`` (``with`` items, ``except`` clauses)."""
+        reads: list[int] = []
+        alias = -1
+        for c in self.nchildren[node]:
+            if self.kind[c] == AS_PATTERN_TARGET:
+                alias = c
+            else:
+                reads.extend(self.expr(c))
+        self.bind(alias, reads)
+
+    def _with(self, n: int) -> None:
+        for c in self.nchildren[n]:
+            if self.kind[c] == WITH_CLAUSE:
+                for item in self.nchildren[c]:
+                    for value in self.nchildren[item]:
+                        if self.kind[value] == AS_PATTERN:
+                            self._as_pattern(value)
+                        else:
+                            self.expr(value)
+        self.block(self.child(n, "body"))
+
+    def _function_definition(self, n: int) -> None:
+        params = self.child(n, "parameters")
+        if params >= 0:
+            for c in self.nchildren[params]:
+                if self.kind[c] in (DEFAULT_PARAMETER, TYPED_DEFAULT_PARAMETER):
+                    self.expr(self.child(c, "value"))
+        name = self.child(n, "name")
+        if name >= 0:
+            self.write(name)
+            self.result.def_names.add(name)
+        self.deferred.append((n, n))
+
+    def _class_definition(self, n: int) -> None:
+        self.expr(self.child(n, "superclasses"))
+        self.block(self.child(n, "body"))
+        name = self.child(n, "name")
+        if name >= 0:
+            self.write(name)
+            self.result.def_names.add(name)
+
+    def _run_deferred(self, scope_node: int, function: int) -> None:
+        """Analyse a function or lambda body with a fresh flow state."""
+        self.flow = _Flow()
+        self.current_function = function
+        self.repeat_mode = False
+        params = self.child(scope_node, "parameters")
+        if params >= 0:
+            for ident in self._parameter_identifiers(params):
+                self.write(ident)
+                self.result.params.add(ident)
+        body = self.child(scope_node, "body")
+        if self.kind[scope_node] == LAMBDA:
+            self.expr(body)
+        else:
+            self.block(body)
+
+    # ------------------------------------------------------------------ driver
+    def run(self) -> DataflowResult:
+        self._assign_scopes()
+        self._collect_bindings()
+        kind = self.kind
+        for node in range(len(kind)):
+            if kind[node] == FUNCTION_DEFINITION and node not in self.excluded:
+                name = self.child(node, "name")
+                if name >= 0:
+                    self.def_of_name[name] = node
+                    if self.scope_kind.get(self.scope_of[node]) == CLASS_DEFINITION:
+                        self.methods[self.name(name)].append(node)
+        self.statements(self.nchildren[0])
+        done = 0
+        while done < len(self.deferred):
+            scope_node, function = self.deferred[done]
+            done += 1
+            self._run_deferred(scope_node, function)
+        return self.result
+
+
+def analyze(tree: FlatTree, excluded: set[int] | None = None) -> DataflowResult:
+    """Dataflow edges and identifier roles for ``tree`` (see :class:`DataflowAnalyzer`)."""
+    return DataflowAnalyzer(tree, excluded).run()
