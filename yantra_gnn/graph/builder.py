@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import math
-
+import numpy as np
 import torch
 from torch_geometric.data import Data
 
@@ -138,18 +137,19 @@ class _GraphAssembler:
             if named[node] and kind[node] not in _DROPPED_KINDS and node not in excluded:
                 self.graph_id[node] = len(self.nodes)
                 self.nodes.append(node)
+        #: graph id of each graph node's nearest kept ancestor (-1 for the root)
+        self.gparent = [-1] + [self.graph_id[self._graph_parent(v)] for v in self.nodes[1:]]
 
     def data(self) -> Data:
         tree = self.tree
         flow = df.analyze(tree, self.excluded)
         edge_index, edge_type = self._edges(flow)
-        columns, values = self._features(flow)
         nodes = self.nodes
         spans = [
             (tree.start_row[n], tree.start_col[n], tree.end_row[n], tree.end_col[n]) for n in nodes
         ]
         return Data(
-            x=ft.sparse_features(columns, values),
+            x=self._features(flow),
             edge_index=edge_index,
             edge_type=edge_type,
             node_kind=torch.tensor([tree.kind[n] for n in nodes], dtype=torch.long),
@@ -174,9 +174,8 @@ class _GraphAssembler:
         self.sibling_index = [0] * len(self.nodes)
         previous_leaf = -1
         has_child = [False] * len(self.nodes)
-        for node in self.nodes[1:]:
-            parent = graph_id[self._graph_parent(node)]
-            child = graph_id[node]
+        for child in range(1, len(self.nodes)):
+            parent = self.gparent[child]
             has_child[parent] = True
             by_type["ast_child"].append((parent, child))
             if parent in last_child:
@@ -210,153 +209,167 @@ class _GraphAssembler:
         return edge_index, torch.tensor(types, dtype=torch.long)
 
     # ------------------------------------------------------------------ features
-    def _features(self, flow: df.DataflowResult) -> tuple[list[list[int]], list[list[float]]]:
+    def _features(self, flow: df.DataflowResult) -> torch.Tensor:
+        """Sparse COO ``[N, FEATURE_DIM]`` features of the graph nodes."""
         tree = self.tree
-        kind, field_id, children, parent = tree.kind, tree.field_id, tree.children, tree.parent
-        named, missing = tree.named, tree.missing
-        n_flat = len(kind)
+        kind, field_id, children, named = tree.kind, tree.field_id, tree.children, tree.named
+        nodes, gparent = self.nodes, self.gparent
+        n = len(nodes)
+        kinds = [kind[v] for v in nodes]
+        fields = [field_id[v] for v in nodes]
 
-        # Context counters, top-down over the flat pre-order.
-        loop = [0] * n_flat
-        branch = [0] * n_flat
-        function = [0] * n_flat
-        context = [0] * n_flat  # bit flags: 1 comprehension, 2 try, 4 lambda, 8 condition
-        for node in range(1, n_flat):
-            up = parent[node]
-            k = kind[up]
-            loop[node] = loop[up] + (k in df.LOOP_KINDS)
-            branch[node] = branch[up] + (k in df.BRANCH_KINDS)
-            function[node] = function[up] + (k in _FUNCTION_KINDS)
-            flags = context[up]
-            if k in df.COMPREHENSION_KINDS:
-                flags |= 1
-            if k in _TRY_KINDS:
-                flags |= 2
-            if k == df.LAMBDA:
-                flags |= 4
-            if field_id[node] == _F_CONDITION:
-                flags |= 8
-            context[node] = flags
+        # Context counters, top-down (graph parents precede their children).
+        loop, branch, function, flags = [0] * n, [0] * n, [0] * n, [0] * n
+        loop_kinds, branch_kinds, comp_kinds = (
+            df.LOOP_KINDS,
+            df.BRANCH_KINDS,
+            df.COMPREHENSION_KINDS,
+        )
+        for g in range(1, n):
+            up = gparent[g]
+            k = kinds[up]
+            loop[g] = loop[up] + (k in loop_kinds)
+            branch[g] = branch[up] + (k in branch_kinds)
+            function[g] = function[up] + (k in _FUNCTION_KINDS)
+            f = flags[up]
+            if k in comp_kinds:
+                f |= 1
+            elif k in _TRY_KINDS:
+                f |= 2
+            elif k == df.LAMBDA:
+                f |= 4
+            if fields[g] == _F_CONDITION:
+                f |= 8
+            flags[g] = f
+        # Bottom-up: graph descendants, and ERROR / MISSING nodes below.
+        size = [0] * n
+        error_here = [k == ERROR_KIND_ID for k in kinds]
+        graph_id = self.graph_id
+        for v, is_missing in enumerate(tree.missing):
+            if is_missing:
+                while v not in graph_id:
+                    v = tree.parent[v]
+                error_here[graph_id[v]] = True
+        error_below = [False] * n
+        for g in range(n - 1, 0, -1):
+            up = gparent[g]
+            size[up] += size[g] + 1
+            if error_below[g] or error_here[g]:
+                error_below[up] = True
 
-        # Bottom-up: named descendants and error descendants.
-        size = [0] * n_flat
-        error_below = [False] * n_flat
-        for node in range(n_flat - 1, 0, -1):
-            up = parent[node]
-            size[up] += size[node] + named[node]
-            error_below[up] = (
-                error_below[up]
-                or error_below[node]
-                or (kind[node] == ERROR_KIND_ID or missing[node])
-            )
-
+        flags_np = np.asarray(flags)
         last_row = max(tree.end_row[0], 1)
-        written_read = {w for _, w in flow.edges["last_write"]}
-        defined_functions = {tree.text(n) for n in flow.def_names}
-        reads, writes, params = flow.reads, flow.writes, flow.params
-        def_names, call_targets, global_names = flow.def_names, flow.call_targets, flow.global_names
-        unbound, reaching = flow.unbound_reads, flow.reaching_writes
-        depth, start_row = tree.depth, tree.start_row
-        start_byte, end_byte = tree.start_byte, tree.end_byte
-        child_count, sibling_index, is_leaf = self.child_count, self.sibling_index, self.is_leaf
-        S = _SCALAR  # noqa: N806 - column of each scalar, by name
-        log2 = math.log2
-        identifier, integer, float_kind = ft.IDENTIFIER, ft.INTEGER, ft.FLOAT
-        string, string_content = ft.STRING, ft.STRING_CONTENT
+        generic = {
+            "depth": np.minimum([tree.depth[v] for v in nodes], 64) / 64,
+            "named_child_count": np.minimum(self.child_count, 16) / 16,
+            "sibling_index": np.minimum(self.sibling_index, 16) / 16,
+            "is_leaf": np.asarray(self.is_leaf, dtype=np.float64),
+            "is_error": np.asarray([k == ERROR_KIND_ID for k in kinds], dtype=np.float64),
+            "is_missing": np.asarray([tree.missing[v] for v in nodes], dtype=np.float64),
+            "loop_depth": np.minimum(loop, 4) / 4,
+            "branch_depth": np.minimum(branch, 4) / 4,
+            "function_depth": np.minimum(function, 4) / 4,
+            "in_comprehension": (flags_np & 1).astype(np.float64),
+            "in_try": (flags_np >> 1 & 1).astype(np.float64),
+            "in_lambda": (flags_np >> 2 & 1).astype(np.float64),
+            "in_condition": (flags_np >> 3 & 1).astype(np.float64),
+            "relative_line": np.asarray([tree.start_row[v] for v in nodes]) / last_row,
+            "subtree_size": np.log2(1.0 + np.asarray(size)) / _LOG2_SCALE,
+            "has_error_descendant": np.asarray(error_below, dtype=np.float64),
+        }
+        row_parts = [np.arange(n)]
+        col_parts = [np.asarray([ft.kind_slot(k) for k in kinds])]
+        val_parts = [np.ones(n)]
+        for name, column_values in generic.items():
+            values = np.floor(np.clip(column_values, 0.0, 1.0) * 64) / 64
+            hit = np.flatnonzero(values)
+            row_parts.append(hit)
+            col_parts.append(np.full(hit.size, _SCALAR[name]))
+            val_parts.append(values[hit])
 
-        columns: list[list[int]] = []
-        values: list[list[float]] = []
-        for gid, node in enumerate(self.nodes):
-            k = kind[node]
-            # one-hot / multi-hot blocks: kind < field < token < subtoken < name
-            hot = {ft.kind_slot(k)}
-            field_column = ft.field_slot(field_id[node])
-            if field_column is not None:
-                hot.add(field_column)
-            for c in children[node]:
-                if not named[c]:
-                    token_column = _TOKEN_SLOTS.get(kind[c])
-                    if token_column is not None:
-                        hot.add(token_column)
-            text = tree.text(node) if k == identifier else ""
-            if text:
-                hot.update(ft.subtoken_slots(text))
+        rows: list[int] = []
+        cols: list[int] = []
+        vals: list[float] = []
+        for g, f in enumerate(fields):
+            if 1 <= f <= ft.FIELD_BLOCK.size:
+                rows.append(g)
+                cols.append(ft.FIELD_BLOCK.offset + f - 1)
+        # anonymous tokens (operators, keywords) fold into their named parent
+        for v, up in enumerate(tree.parent):
+            if not named[v]:
+                column = _TOKEN_SLOTS.get(kind[v])
+                if column is not None and up in graph_id:
+                    rows.append(graph_id[up])
+                    cols.append(column)
+        vals.extend([1.0] * len(rows))
+
+        written_read = {w for _, w in flow.edges["last_write"]}
+        defined_functions = {tree.text(v) for v in flow.def_names}
+        reads, writes = flow.reads, flow.writes
+        S = _SCALAR  # noqa: N806 - column of each scalar, by name
+        for g, v in enumerate(nodes):
+            k = kinds[g]
+            if k == ft.IDENTIFIER:
+                text = tree.text(v)
+                hot = set(ft.subtoken_slots(text))
                 name_column = ft.name_slot(text)
                 if name_column is not None:
                     hot.add(name_column)
-            elif k == string_content and end_byte[node] - start_byte[node] <= 32:
-                hot.update(ft.subtoken_slots(tree.text(node), prefix="s:"))
-            cols = sorted(hot)
-            vals = [1.0] * len(cols)
-
-            # structural scalars, appended in ascending column order
-            scalars = [
-                (S["depth"], ft.quantize(min(depth[node], 64) / 64)),
-                (S["named_child_count"], min(child_count[gid], 16) / 16),
-                (S["sibling_index"], min(sibling_index[gid], 16) / 16),
-                (S["is_leaf"], float(is_leaf[gid])),
-                (S["is_error"], float(k == ERROR_KIND_ID)),
-                (S["is_missing"], float(missing[node])),
-            ]
-            if text:
-                up = parent[node]
-                scalars += [
-                    (S["var_read"], float(node in reads)),
-                    (S["var_write"], float(node in writes)),
-                    (S["var_param"], float(node in params)),
-                    (S["def_name"], float(node in def_names)),
-                    (S["call_target"], float(node in call_targets)),
-                    (
-                        S["attribute_name"],
-                        float(kind[up] == _ATTRIBUTE and field_id[node] == _F_ATTRIBUTE),
-                    ),
+                up = tree.parent[v]
+                is_write = v in writes
+                scalars = (
+                    (S["var_read"], v in reads),
+                    (S["var_write"], is_write),
+                    (S["var_param"], v in flow.params),
+                    (S["def_name"], v in flow.def_names),
+                    (S["call_target"], v in flow.call_targets),
+                    (S["attribute_name"], kind[up] == _ATTRIBUTE and fields[g] == _F_ATTRIBUTE),
                     (
                         S["keyword_argument_name"],
-                        float(kind[up] == _KEYWORD_ARGUMENT and field_id[node] == _F_NAME),
+                        kind[up] == _KEYWORD_ARGUMENT and fields[g] == _F_NAME,
                     ),
-                    (S["global_declared"], float(node in global_names)),
-                    (S["defined_function_name"], float(text in defined_functions)),
-                    (S["unbound_read"], float(node in unbound)),
-                    (S["dead_write"], float(node in writes and node not in written_read)),
-                    (S["reaching_writes"], min(reaching.get(node, 0), 4) / 4),
-                ]
-            elif k == integer:
-                bucket = ft.integer_bucket(tree.text(node))
-                if bucket is not None:
-                    scalars.append((S[bucket], 1.0))
-            elif k == float_kind:
-                scalars.append((S["float_literal_nonzero"], float(_nonzero_float(tree.text(node)))))
-            elif k == string:
-                length = sum(
-                    end_byte[c] - start_byte[c] for c in children[node] if kind[c] == string_content
+                    (S["global_declared"], v in flow.global_names),
+                    (S["defined_function_name"], text in defined_functions),
+                    (S["unbound_read"], v in flow.unbound_reads),
+                    (S["dead_write"], is_write and v not in written_read),
+                    (S["reaching_writes"], min(flow.reaching_writes.get(v, 0), 4) / 4),
+                    (S["is_constant_name"], text.isupper()),
+                    (S["is_underscore_name"], text[0] == "_"),
                 )
-                scalars += [
-                    (S["string_empty"], float(length == 0)),
-                    (S["string_single_char"], float(length == 1)),
+            elif k == ft.INTEGER:
+                bucket = ft.integer_bucket(tree.text(v))
+                hot, scalars = (), ((S[bucket], 1.0),) if bucket else ()
+            elif k == ft.FLOAT:
+                hot, scalars = (), ((S["float_literal_nonzero"], _nonzero_float(tree.text(v))),)
+            elif k == ft.STRING:
+                length = sum(
+                    tree.end_byte[c] - tree.start_byte[c]
+                    for c in children[v]
+                    if kind[c] == ft.STRING_CONTENT
+                )
+                hot = ()
+                scalars = (
+                    (S["string_empty"], length == 0),
+                    (S["string_single_char"], length == 1),
                     (S["string_length"], min(length, 32) / 32),
-                ]
-            flags = context[node]
-            scalars += [
-                (S["loop_depth"], min(loop[node], 4) / 4),
-                (S["branch_depth"], min(branch[node], 4) / 4),
-                (S["function_depth"], min(function[node], 4) / 4),
-                (S["in_comprehension"], float(flags & 1)),
-                (S["in_try"], float(flags >> 1 & 1)),
-                (S["in_lambda"], float(flags >> 2 & 1)),
-                (S["in_condition"], float(flags >> 3 & 1)),
-                (S["relative_line"], ft.quantize(start_row[node] / last_row)),
-                (S["subtree_size"], ft.quantize(log2(1 + size[node]) / _LOG2_SCALE)),
-            ]
-            if text:
-                scalars += [
-                    (S["is_constant_name"], float(text.isupper())),
-                    (S["is_underscore_name"], float(text[0] == "_")),
-                ]
-            scalars.append((S["has_error_descendant"], float(error_below[node])))
+                )
+            elif k == ft.STRING_CONTENT and tree.end_byte[v] - tree.start_byte[v] <= 32:
+                hot, scalars = ft.subtoken_slots(tree.text(v), prefix="s:"), ()
+            else:
+                continue
+            for column in hot:
+                rows.append(g)
+                cols.append(column)
+                vals.append(1.0)
             for column, value in scalars:
                 if value:
+                    rows.append(g)
                     cols.append(column)
-                    vals.append(value)
-            columns.append(cols)
-            values.append(vals)
-        return columns, values
+                    vals.append(float(value))
+
+        row_parts.append(np.asarray(rows, dtype=np.int64))
+        col_parts.append(np.asarray(cols, dtype=np.int64))
+        val_parts.append(np.asarray(vals, dtype=np.float64))
+        return ft.sparse_from_entries(
+            np.concatenate(row_parts), np.concatenate(col_parts), np.concatenate(val_parts), n
+        )

@@ -111,6 +111,25 @@ _TARGET_CONTAINERS = frozenset(
     }
 )
 _PARAMETER_KINDS = frozenset({PARAMETERS, LAMBDA_PARAMETERS})
+_BINDING_SITE_KINDS = frozenset(
+    {
+        ASSIGNMENT,
+        AUGMENTED_ASSIGNMENT,
+        FOR_STATEMENT,
+        FOR_IN_CLAUSE,
+        AS_PATTERN_TARGET,
+        DELETE_STATEMENT,
+        NAMED_EXPRESSION,
+        FUNCTION_DEFINITION,
+        CLASS_DEFINITION,
+        PARAMETERS,
+        LAMBDA_PARAMETERS,
+        IMPORT_STATEMENT,
+        IMPORT_FROM_STATEMENT,
+        GLOBAL_STATEMENT,
+        NONLOCAL_STATEMENT,
+    }
+)
 _SCOPE_KINDS = COMPREHENSION_KINDS | {FUNCTION_DEFINITION, LAMBDA, CLASS_DEFINITION}
 
 _FIELD = {
@@ -227,6 +246,8 @@ class DataflowAnalyzer:
         self.repeat_mode = False
         self.current_function = -1
         self.deferred: list[tuple[int, int]] = []  # (scope node, function node or -1)
+        self._names: dict[int, str] = {}
+        self._resolved: dict[tuple[int, str], tuple[Key, bool]] = {}
 
     # ------------------------------------------------------------------ helpers
     def child(self, node: int, field_name: str) -> int:
@@ -244,7 +265,10 @@ class DataflowAnalyzer:
         return [c for c in self.nchildren[node] if field_ids[c] == wanted]
 
     def name(self, node: int) -> str:
-        return self.tree.text(node)
+        text = self._names.get(node)
+        if text is None:
+            text = self._names[node] = self.tree.text(node)
+        return text
 
     # ------------------------------------------------------------------ scopes
     def _assign_scopes(self) -> None:
@@ -292,9 +316,9 @@ class DataflowAnalyzer:
         """Names bound in each scope (Python decides locality before running)."""
         kind, res = self.kind, self.result
         for node in range(len(kind)):
-            if node in self.excluded:
-                continue
             k = kind[node]
+            if k not in _BINDING_SITE_KINDS or node in self.excluded:
+                continue
             if k == GLOBAL_STATEMENT or k == NONLOCAL_STATEMENT:
                 target = self.declared_global if k == GLOBAL_STATEMENT else self.declared_nonlocal
                 for c in self.nchildren[node]:
@@ -363,6 +387,12 @@ class DataflowAnalyzer:
         return found
 
     def _resolve(self, scope: int, name: str) -> tuple[Key, bool]:
+        resolved = self._resolved.get((scope, name))
+        if resolved is None:
+            resolved = self._resolved[(scope, name)] = self._resolve_uncached(scope, name)
+        return resolved
+
+    def _resolve_uncached(self, scope: int, name: str) -> tuple[Key, bool]:
         """The variable ``name`` means in ``scope``, and whether it is live in this flow.
 
         A key is live when no function or lambda boundary separates ``scope`` from the

@@ -16,6 +16,7 @@ import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 import torch
 
 from yantra_gnn.graph.parse import ERROR_KIND_ID, kind_id, python_language
@@ -224,6 +225,25 @@ def sparse_features(columns: list[list[int]], values: list[list[float]]) -> torc
         indices,
         torch.tensor(flat_vals, dtype=torch.float32),
         (len(columns), FEATURE_DIM),
+        is_coalesced=True,
+        check_invariants=False,
+    )
+
+
+def sparse_from_entries(
+    rows: np.ndarray, cols: np.ndarray, values: np.ndarray, num_nodes: int
+) -> torch.Tensor:
+    """Coalesced sparse COO ``[num_nodes, FEATURE_DIM]`` from (row, column, value) entries.
+
+    Duplicate entries (two sub-tokens hashing to one column) keep one copy: the multi-hot
+    blocks are sets, not counts.
+    """
+    keys, first = np.unique(rows * FEATURE_DIM + cols, return_index=True)
+    indices = torch.from_numpy(np.stack([keys // FEATURE_DIM, keys % FEATURE_DIM]))
+    return torch.sparse_coo_tensor(
+        indices,
+        torch.from_numpy(values[first].astype(np.float32)),
+        (num_nodes, FEATURE_DIM),
         is_coalesced=True,
         check_invariants=False,
     )
