@@ -48,3 +48,70 @@ def mini_solutions() -> list[str]:
                 if language == 3:
                     solutions.append(code)
     return solutions
+
+
+# --- tiny CodeContests-style problems the data and training tests make themselves ---
+
+DOUBLE = {
+    "name": "double",
+    "description": "Print twice n.",
+    "public_tests": {"input": ["3\n", "0\n"], "output": ["6\n", "0\n"]},
+    "private_tests": {"input": ["-5\n", "100\n"], "output": ["-10\n", "200\n"]},
+    "generated_tests": {"input": [], "output": []},
+    "solutions": {
+        "language": [3, 2, 3],
+        "solution": [
+            "import sys\nn = int(sys.stdin.readline())\nprint(n * 2)\n",
+            "int main() {}",
+            "n = int(input())\nresult = n + n\nif result >= 0:\n    print(result)\nelse:\n    print(result)\n",
+        ],
+    },
+    "incorrect_solutions": {
+        "language": [3, 3],
+        "solution": [
+            "n = int(input())\nprint(n + 2)\n",
+            "n = int(input())\nprint(2 * n)\n",  # not wrong on these tests: dropped
+        ],
+    },
+}
+
+MAX_PAIR = {
+    "name": "max_pair",
+    "description": "Print the larger of two numbers, then their sum.",
+    "public_tests": {"input": ["1 2\n", "5 3\n"], "output": ["2 3\n", "5 8\n"]},
+    "private_tests": {"input": ["4 4\n"], "output": ["4 8\n"]},
+    "generated_tests": {"input": [], "output": []},
+    "solutions": {
+        "language": [3],
+        "solution": [
+            "from math import inf\na, b = map(int, input().split())\nbest = max(a, b)\nprint(best, a + b)\n"
+        ],
+    },
+    "incorrect_solutions": {"language": [], "solution": []},
+}
+
+NO_TESTS = {
+    "name": "untested",
+    "description": "No tests.",
+    "public_tests": {"input": [], "output": []},
+    "private_tests": {"input": [], "output": []},
+    "generated_tests": {"input": [], "output": []},
+    "solutions": {"language": [3], "solution": ["print(1)\n"]},
+    "incorrect_solutions": {"language": [], "solution": []},
+}
+
+
+@pytest.fixture
+def tiny_problems() -> list[dict]:
+    return [json.loads(json.dumps(p)) for p in (DOUBLE, MAX_PAIR, NO_TESTS)]
+
+
+@pytest.fixture
+def prepared_root(tmp_path: Path) -> Path:
+    """A prepared dataset directory: two train problems and one val problem."""
+    root = tmp_path / "prepared"
+    root.mkdir()
+    (root / "train.jsonl").write_text(json.dumps(DOUBLE) + "\n" + json.dumps(MAX_PAIR) + "\n")
+    val = dict(MAX_PAIR, name="max_pair_val")
+    (root / "val.jsonl").write_text(json.dumps(val) + "\n")
+    return root

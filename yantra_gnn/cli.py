@@ -11,7 +11,11 @@ from yantra_gnn.errors import YantraError
 
 # Modules that define ``register_cli(subparsers)``; each adds its own sub-command(s)
 # whose parser sets ``func=callable(args) -> int``.
-_COMMAND_MODULES: tuple[str, ...] = ("yantra_gnn.graph.cli",)
+_COMMAND_MODULES: tuple[str, ...] = (
+    "yantra_gnn.graph.cli",
+    "yantra_gnn.data.codecontests",
+    "yantra_gnn.data.sandbox",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -39,5 +39,9 @@ class DatasetError(YantraError):
     """A dataset is missing, malformed or cannot be reached."""
 
 
+class SandboxError(YantraError, RuntimeError):
+    """The sandbox for running untrusted programs cannot be set up on this machine."""
+
+
 class ConfigError(YantraError, ValueError):
     """A configuration value is out of range or of the wrong type."""

@@ -1,0 +1,440 @@
+"""``CodeContestsDataset``: labelled program graphs, processed once and cached on disk.
+
+Raw input is a prepared split (``train.jsonl`` / ``val.jsonl`` from
+``yantra-gnn download``). Processing runs every program in the sandbox, makes mutants
+and rewrites (:mod:`yantra_gnn.data.labels`), builds each graph with
+``strip_imports=True`` and stores it compactly (packed features, small integer types).
+The cache file name carries a key of everything that changes the result: the feature
+spec version, the label settings, the import vocabulary settings and the raw files'
+contents. A changed setting processes again; an unreadable cache is rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import pickle
+import random
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+import torch
+from torch.utils.data import Sampler
+from torch_geometric.data import Data, Dataset
+from torch_geometric.loader import DataLoader
+from tqdm.auto import tqdm
+
+from yantra_gnn.data import mutate
+from yantra_gnn.data.labels import (
+    LabelledProgram,
+    LabelSettings,
+    imported_modules,
+    label_problems,
+    python3_sources,
+)
+from yantra_gnn.data.sandbox import ResultCache
+from yantra_gnn.errors import DatasetError, SourceError
+from yantra_gnn.graph import FEATURE_SPEC_VERSION, CodeGraphBuilder, pack_features
+from yantra_gnn.graph.features import unpack_features
+
+logger = logging.getLogger(__name__)
+
+#: ``origin`` codes stored per item (``Data.origin``).
+ORIGINS: tuple[str, ...] = ("solution", "incorrect_solution", "mutant", "rewrite")
+SPLITS = ("train", "val")
+_CACHE_FORMAT = 1
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    """Rows of a prepared split file, with a clear error when missing or malformed."""
+    if not path.exists():
+        raise DatasetError(
+            f"{path} does not exist; prepare the data first with "
+            f"`yantra-gnn download --output {path.parent}` (or `--from FILE` offline)"
+        )
+    rows = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise DatasetError(f"{path}:{number}: not valid JSON ({error.msg})") from None
+            if not isinstance(row, dict):
+                raise DatasetError(f"{path}:{number}: expected a JSON object per line")
+            rows.append(row)
+    return rows
+
+
+def build_import_vocab(rows: Sequence[dict], min_count: int = 2) -> tuple[str, ...]:
+    """Modules imported by at least ``min_count`` programs of ``rows`` (the training split)."""
+    counts: Counter = Counter()
+    for row in rows:
+        for block in ("solutions", "incorrect_solutions"):
+            for code in python3_sources(row.get(block)):
+                counts.update(imported_modules(code))
+    return tuple(sorted(name for name, count in counts.items() if count >= min_count))
+
+
+def locate_node(node_span: torch.Tensor, span: Sequence[int]) -> int:
+    """The node whose span equals ``span``, else the smallest node containing it, else -1.
+
+    Args:
+        node_span: ``[N, 4]`` (start row, start col, end row, end col).
+        span: the mutated region, same convention.
+    """
+    start, end = (span[0], span[1]), (span[2], span[3])
+    best, best_size = -1, None
+    for i, (r0, c0, r1, c1) in enumerate(node_span.tolist()):
+        if (r0, c0) == start and (r1, c1) == end:
+            return i
+        if (r0, c0) <= start and end <= (r1, c1):
+            size = (r1 - r0, c1 - c0)
+            if best_size is None or size < best_size:
+                best, best_size = i, size
+    return best
+
+
+def _file_digest(paths: Sequence[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+class CodeContestsDataset(Dataset):
+    r"""Labelled CodeContests program graphs for one split.
+
+    Each item is the ``Data`` of :class:`~yantra_gnn.graph.CodeGraphBuilder` (built with
+    ``strip_imports=True``) plus:
+
+    - ``confidence``: ``[1]`` float, 1.0 = passes every test we ran;
+    - ``imports``: ``[1, len(import_vocab)]`` float multi-hot;
+    - ``bugs``: ``[1, len(bug_classes)]`` float multi-hot;
+    - ``bug_mask``: ``[1]`` bool, whether ``bugs`` is known (False for a dataset's
+      incorrect solutions: wrong, but not in a known way);
+    - ``bug_node``: ``[1]`` long, the mutated node within this graph or -1 (local index:
+      add ``batch.ptr[:-1]`` after batching);
+    - ``group``: ``[1]`` long, the problem (positives for the embedding head share it);
+    - ``origin``: ``[1]`` long, index into :data:`ORIGINS`.
+
+    Args:
+        root: directory holding ``train.jsonl`` and ``val.jsonl``; the cache goes to
+            ``root/processed``.
+        split: ``"train"`` or ``"val"``.
+        settings: how labels are made (:class:`~yantra_gnn.data.labels.LabelSettings`).
+        import_min_count: a module enters the import vocabulary when at least this many
+            training programs import it (the vocabulary always comes from ``train``).
+        limit: use only the first ``limit`` problems of the split.
+        workers: sandbox runs in parallel (default: one per core).
+        sandbox_cache: where sandbox outcomes are cached (``None``: memory only).
+        progress: show progress bars.
+    """
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        split: str = "train",
+        *,
+        settings: LabelSettings | None = None,
+        import_min_count: int = 2,
+        limit: int | None = None,
+        workers: int | None = None,
+        sandbox_cache: str | os.PathLike[str] | None = "~/.yantra/cache/sandbox",
+        progress: bool = True,
+        transform=None,
+    ) -> None:
+        if split not in SPLITS:
+            raise DatasetError(f"split must be one of {SPLITS}, got {split!r}")
+        if limit is not None and limit < 1:
+            raise DatasetError(f"limit must be a positive number of problems, got {limit}")
+        self.split = split
+        self.settings = settings or LabelSettings()
+        self.import_min_count = import_min_count
+        self.limit = limit
+        self.workers = workers
+        self.sandbox_cache = sandbox_cache
+        self.progress = progress
+        self._root = Path(root).expanduser()
+        raw = [self._root / f"{s}.jsonl" for s in SPLITS]
+        for path in raw:
+            if not path.exists():
+                raise DatasetError(
+                    f"{path} does not exist: {self._root} is not a prepared dataset; run "
+                    f"`yantra-gnn download --output {self._root}` (add `--from FILE` offline)"
+                )
+        key = json.dumps(
+            {
+                "format": _CACHE_FORMAT,
+                "features": FEATURE_SPEC_VERSION,
+                "labels": asdict(self.settings),
+                "bug_classes": mutate.BUG_CLASSES,
+                "import_min_count": import_min_count,
+                "limit": limit,
+                "raw": _file_digest(raw),
+            },
+            sort_keys=True,
+        )
+        self.cache_key = hashlib.sha256(key.encode()).hexdigest()[:16]
+        self.cache_path = self._root / "processed" / f"{split}-{self.cache_key}.pt"
+        self.programs: list[LabelledProgram] = []
+        self._items: list[dict[str, torch.Tensor]] = []
+        super().__init__(None, transform)
+        self._load_or_build()
+
+    # ------------------------------------------------------------------ PyG Dataset API
+    def len(self) -> int:
+        return len(self._items)
+
+    def get(self, idx: int) -> Data:
+        item = self._items[idx]
+        x = unpack_features(
+            {"row_ptr": item["row_ptr"], "col": item["col"], "value": item["value"]}
+        )
+        return Data(
+            x=x,
+            edge_index=item["edge_index"].long(),
+            edge_type=item["edge_type"].long(),
+            node_kind=item["node_kind"].long(),
+            node_span=item["node_span"].long(),
+            has_error=item["has_error"],
+            confidence=item["confidence"],
+            imports=item["imports"].float().unsqueeze(0),
+            bugs=item["bugs"].float().unsqueeze(0),
+            bug_mask=item["bug_mask"],
+            bug_node=item["bug_node"],
+            group=item["group"],
+            origin=item["origin"],
+            num_nodes=x.size(0),
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"{self.__class__.__name__}({len(self)}, split={self.split!r}, "
+            f"problems={len(self.group_names)}, imports={len(self.import_vocab)})"
+        )
+
+    # ------------------------------------------------------------------ metadata
+    @property
+    def groups(self) -> list[int]:
+        """The problem index of every item (for group-aware batching)."""
+        return [int(item["group"]) for item in self._items]
+
+    @property
+    def stored_bytes_per_graph(self) -> float:
+        """Mean bytes of the tensors kept per item (the in-memory and on-disk form)."""
+        if not self._items:
+            return 0.0
+        total = sum(t.numel() * t.element_size() for item in self._items for t in item.values())
+        return total / len(self._items)
+
+    # ------------------------------------------------------------------ processing
+    def _load_or_build(self) -> None:
+        if self.cache_path.exists():
+            try:
+                self._load_cache()
+                return
+            except (
+                OSError,
+                RuntimeError,
+                KeyError,
+                ValueError,
+                EOFError,
+                pickle.UnpicklingError,
+            ) as error:
+                logger.warning("cache %s is unreadable (%s); rebuilding it", self.cache_path, error)
+        self._build_cache()
+
+    def _load_cache(self) -> None:
+        state = torch.load(self.cache_path, weights_only=True)
+        self.import_vocab = tuple(state["import_vocab"])
+        self.bug_classes = tuple(state["bug_classes"])
+        self.group_names = list(state["group_names"])
+        self.label_stats = state["label_stats"]
+        self._items = state["items"]
+        self.programs = [LabelledProgram.from_json(json.loads(p)) for p in state["programs"]]
+        if len(self.programs) != len(self._items):
+            raise ValueError("programs and items differ in length")
+        logger.info("loaded %d %s graphs from %s", len(self._items), self.split, self.cache_path)
+
+    def _build_cache(self) -> None:
+        train_rows = read_jsonl(self._root / "train.jsonl")
+        rows = train_rows if self.split == "train" else read_jsonl(self._root / "val.jsonl")
+        if self.limit is not None:
+            train_rows, rows = train_rows[: self.limit], rows[: self.limit]
+        if not rows:
+            raise DatasetError(f"{self._root / (self.split + '.jsonl')} holds no problems")
+        self.import_vocab = build_import_vocab(train_rows, self.import_min_count)
+        self.bug_classes = mutate.BUG_CLASSES
+        logger.info(
+            "processing %d %s problems (sandboxed runs, mutants, graphs); cached afterwards in %s",
+            len(rows),
+            self.split,
+            self.cache_path,
+        )
+        cache = ResultCache(self.sandbox_cache) if self.sandbox_cache else None
+        programs, stats = label_problems(
+            rows, self.settings, cache=cache, workers=self.workers, progress=self.progress
+        )
+        self.group_names = sorted({p.problem for p in programs})
+        group_of = {name: i for i, name in enumerate(self.group_names)}
+        import_index = {name: i for i, name in enumerate(self.import_vocab)}
+        bug_index = {name: i for i, name in enumerate(self.bug_classes)}
+        builder = CodeGraphBuilder()
+        items, kept = [], []
+        unlocated = 0
+        for program in tqdm(programs, desc=f"graphs ({self.split})", disable=not self.progress):
+            try:
+                data = builder.build(program.source, strip_imports=True)
+            except SourceError as error:
+                logger.warning("skipping a program of %s: %s", program.problem, error)
+                continue
+            imports = torch.zeros(len(self.import_vocab), dtype=torch.bool)
+            for module in program.imports:
+                if module in import_index:
+                    imports[import_index[module]] = True
+            bugs = torch.zeros(len(self.bug_classes), dtype=torch.bool)
+            for name in program.bug_classes:
+                bugs[bug_index[name]] = True
+            bug_node = -1
+            if program.bug_span is not None:
+                bug_node = locate_node(data.node_span, program.bug_span)
+                unlocated += bug_node < 0
+            item = {
+                **pack_features(data.x),
+                "edge_index": data.edge_index.to(torch.int32),
+                "edge_type": data.edge_type.to(torch.uint8),
+                "node_kind": data.node_kind.to(torch.int32),
+                "node_span": data.node_span.to(torch.int32),
+                "has_error": data.has_error,
+                "confidence": torch.tensor([program.confidence], dtype=torch.float32),
+                "imports": imports,
+                "bugs": bugs,
+                "bug_mask": torch.tensor([program.bugs_known]),
+                "bug_node": torch.tensor([bug_node], dtype=torch.long),
+                "group": torch.tensor([group_of[program.problem]], dtype=torch.long),
+                "origin": torch.tensor([ORIGINS.index(program.origin)], dtype=torch.long),
+            }
+            items.append(item)
+            kept.append(program)
+        self._items, self.programs = items, kept
+        self.label_stats = {
+            **stats.to_dict(),
+            "graphs": len(items),
+            "mutants_without_located_node": unlocated,
+            "import_vocab": list(self.import_vocab),
+        }
+        self._save()
+
+    def _save(self) -> None:
+        self.cache_path.parent.mkdir(parents=True, exist_ok=True)
+        state = {
+            "import_vocab": list(self.import_vocab),
+            "bug_classes": list(self.bug_classes),
+            "group_names": self.group_names,
+            "label_stats": self.label_stats,
+            "items": self._items,
+            "programs": [json.dumps(p.to_json()) for p in self.programs],
+        }
+        temporary = self.cache_path.with_suffix(".tmp")
+        torch.save(state, temporary)
+        os.replace(temporary, self.cache_path)
+        stats_path = self._root / "processed" / f"{self.split}-{self.cache_key}-labels.json"
+        stats_path.write_text(json.dumps(self.label_stats, indent=2))
+        logger.info("cached %d %s graphs in %s", len(self._items), self.split, self.cache_path)
+
+
+class GroupBatchSampler(Sampler[list[int]]):
+    """Batches that hold several programs of the same problem (contrastive positives).
+
+    Each epoch, every group's items are shuffled and cut into chunks of ``per_group``;
+    chunks are shuffled and packed into batches of ``batch_size``. Deterministic for a
+    given ``seed`` and epoch (:meth:`set_epoch`).
+    """
+
+    def __init__(
+        self,
+        groups: Sequence[int],
+        batch_size: int,
+        per_group: int = 4,
+        seed: int = 0,
+        shuffle: bool = True,
+    ) -> None:
+        if batch_size < 1 or per_group < 1:
+            raise DatasetError(
+                f"batch_size and per_group must be >= 1, got {batch_size}, {per_group}"
+            )
+        self.groups = list(groups)
+        self.batch_size = batch_size
+        self.per_group = min(per_group, batch_size)
+        self.seed = seed
+        self.shuffle = shuffle
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def _batches(self) -> list[list[int]]:
+        rng = random.Random(f"{self.seed}:{self.epoch}")
+        members: dict[int, list[int]] = {}
+        for index, group in enumerate(self.groups):
+            members.setdefault(group, []).append(index)
+        chunks = []
+        for group in sorted(members):
+            items = members[group]
+            if self.shuffle:
+                rng.shuffle(items)
+            chunks += [items[i : i + self.per_group] for i in range(0, len(items), self.per_group)]
+        if self.shuffle:
+            rng.shuffle(chunks)
+        batches, current = [], []
+        for chunk in chunks:
+            current += chunk
+            while len(current) >= self.batch_size:
+                batches.append(current[: self.batch_size])
+                current = current[self.batch_size :]
+        if current:
+            batches.append(current)
+        return batches
+
+    def __iter__(self) -> Iterator[list[int]]:
+        return iter(self._batches())
+
+    def __len__(self) -> int:
+        return len(self._batches())
+
+
+def create_dataloaders(
+    root: str | os.PathLike[str],
+    batch_size: int = 32,
+    *,
+    settings: LabelSettings | None = None,
+    per_group: int = 4,
+    seed: int = 0,
+    limit: int | None = None,
+    num_workers: int = 0,
+    progress: bool = True,
+    sandbox_cache: str | os.PathLike[str] | None = "~/.yantra/cache/sandbox",
+) -> tuple[DataLoader, DataLoader]:
+    """Train and validation ``DataLoader``\\ s over :class:`CodeContestsDataset`.
+
+    The training loader batches with :class:`GroupBatchSampler` (``per_group`` programs
+    of a problem together); the validation loader keeps the dataset's order.
+    """
+    common = {
+        "settings": settings,
+        "limit": limit,
+        "progress": progress,
+        "sandbox_cache": sandbox_cache,
+    }
+    train = CodeContestsDataset(root, "train", **common)
+    val = CodeContestsDataset(root, "val", **common)
+    sampler = GroupBatchSampler(train.groups, batch_size, per_group=per_group, seed=seed)
+    train_loader = DataLoader(train, batch_sampler=sampler, num_workers=num_workers)
+    val_loader = DataLoader(val, batch_size=batch_size, shuffle=False, num_workers=num_workers)
+    return train_loader, val_loader
