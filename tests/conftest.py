@@ -1,4 +1,4 @@
-"""Shared test helpers: readable edge labels and the optional shared mini dataset."""
+"""Shared fixtures: the optional shared mini dataset and tiny problems the tests make."""
 
 from __future__ import annotations
 
@@ -6,31 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-from yantra_gnn.graph import EDGE_TYPES, CodeGraphBuilder
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-MINI_DATASET = REPO_ROOT.parent / "shared" / "data" / "codecontests_mini.jsonl"
-
-
-def node_label(source: str, span: list[int]) -> str:
-    """``text@line`` of a node (first line of its text), e.g. ``x@3``."""
-    start_row, start_col, end_row, end_col = span
-    line = source.encode().split(b"\n")[start_row]
-    text = line[start_col : end_col if end_row == start_row else None].decode().strip()
-    return f"{text}@{start_row + 1}"
-
-
-def labelled_edges(source: str, edge_type: str, **build_kwargs) -> set[tuple[str, str]]:
-    """The edges of one type as ``(source label, target label)`` pairs."""
-    data = CodeGraphBuilder().build(source, **build_kwargs)
-    wanted = EDGE_TYPES.index(edge_type)
-    spans = data.node_span.tolist()
-    return {
-        (node_label(source, spans[a]), node_label(source, spans[b]))
-        for (a, b), t in zip(data.edge_index.t().tolist(), data.edge_type.tolist(), strict=True)
-        if t == wanted
-    }
+from yantra_test_helpers import DOUBLE, MAX_PAIR, MINI_DATASET, NO_TESTS
 
 
 @pytest.fixture
@@ -48,57 +24,6 @@ def mini_solutions() -> list[str]:
                 if language == 3:
                     solutions.append(code)
     return solutions
-
-
-# --- tiny CodeContests-style problems the data and training tests make themselves ---
-
-DOUBLE = {
-    "name": "double",
-    "description": "Print twice n.",
-    "public_tests": {"input": ["3\n", "0\n"], "output": ["6\n", "0\n"]},
-    "private_tests": {"input": ["-5\n", "100\n"], "output": ["-10\n", "200\n"]},
-    "generated_tests": {"input": [], "output": []},
-    "solutions": {
-        "language": [3, 2, 3],
-        "solution": [
-            "import sys\nn = int(sys.stdin.readline())\nprint(n * 2)\n",
-            "int main() {}",
-            "n = int(input())\nresult = n + n\nif result >= 0:\n    print(result)\nelse:\n    print(result)\n",
-        ],
-    },
-    "incorrect_solutions": {
-        "language": [3, 3],
-        "solution": [
-            "n = int(input())\nprint(n + 2)\n",
-            "n = int(input())\nprint(2 * n)\n",  # not wrong on these tests: dropped
-        ],
-    },
-}
-
-MAX_PAIR = {
-    "name": "max_pair",
-    "description": "Print the larger of two numbers, then their sum.",
-    "public_tests": {"input": ["1 2\n", "5 3\n"], "output": ["2 3\n", "5 8\n"]},
-    "private_tests": {"input": ["4 4\n"], "output": ["4 8\n"]},
-    "generated_tests": {"input": [], "output": []},
-    "solutions": {
-        "language": [3],
-        "solution": [
-            "from math import inf\na, b = map(int, input().split())\nbest = max(a, b)\nprint(best, a + b)\n"
-        ],
-    },
-    "incorrect_solutions": {"language": [], "solution": []},
-}
-
-NO_TESTS = {
-    "name": "untested",
-    "description": "No tests.",
-    "public_tests": {"input": [], "output": []},
-    "private_tests": {"input": [], "output": []},
-    "generated_tests": {"input": [], "output": []},
-    "solutions": {"language": [3], "solution": ["print(1)\n"]},
-    "incorrect_solutions": {"language": [], "solution": []},
-}
 
 
 @pytest.fixture

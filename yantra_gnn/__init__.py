@@ -8,15 +8,20 @@ from yantra_gnn.graph import (
     CodeGraphBuilder,
     to_dense_features,
 )
-
-__version__ = "0.1.0"
+from yantra_gnn.nn import ModelConfig, YantraGNN
+from yantra_gnn.predict import Prediction, Predictor
+from yantra_gnn.version import __version__
 
 __all__ = [
     "EDGE_TYPES",
     "FEATURE_DIM",
     "FEATURE_SPEC_VERSION",
     "CodeGraphBuilder",
+    "ModelConfig",
+    "Prediction",
+    "Predictor",
     "YantraError",
+    "YantraGNN",
     "__version__",
     "to_dense_features",
 ]

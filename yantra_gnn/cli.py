@@ -15,6 +15,9 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "yantra_gnn.graph.cli",
     "yantra_gnn.data.codecontests",
     "yantra_gnn.data.sandbox",
+    "yantra_gnn.train.cli",
+    "yantra_gnn.predict",
+    "yantra_gnn.evaluation.cli",
 )
 
 

@@ -18,7 +18,7 @@ FAST = LabelSettings(timeout_s=2.0, max_tests=4, mutants_per_class=1, max_mutant
 
 @pytest.fixture(scope="module")
 def labelled(request):
-    from conftest import DOUBLE, MAX_PAIR, NO_TESTS
+    from yantra_test_helpers import DOUBLE, MAX_PAIR, NO_TESTS
 
     return label_problems([DOUBLE, MAX_PAIR, NO_TESTS], FAST, cache=None, progress=False)
 
@@ -48,7 +48,7 @@ def test_confidence_comes_from_running_the_tests(labelled):
 
 
 def test_kept_mutants_really_differ_and_really_fail(labelled):
-    from conftest import DOUBLE, MAX_PAIR
+    from yantra_test_helpers import DOUBLE, MAX_PAIR
 
     programs, stats = labelled
     tests = {p["name"]: problem_tests(p, FAST.max_tests) for p in (DOUBLE, MAX_PAIR)}

@@ -8,7 +8,7 @@ import time
 
 import pytest
 import torch
-from conftest import labelled_edges
+from yantra_test_helpers import labelled_edges
 
 from yantra_gnn.errors import (
     EmptySourceError,

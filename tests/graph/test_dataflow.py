@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import labelled_edges
+from yantra_test_helpers import labelled_edges
 
 
 def test_assignment_chain_last_write_and_computed_from():

@@ -121,7 +121,7 @@ def test_column_names_cover_every_block():
 
 
 def test_docs_list_every_column_group():
-    from conftest import REPO_ROOT
+    from yantra_test_helpers import REPO_ROOT
 
     docs = (REPO_ROOT / "docs" / "features.md").read_text()
     assert ft.FEATURE_SPEC_VERSION in docs

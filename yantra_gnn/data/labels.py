@@ -205,6 +205,32 @@ def _verdict(report: sandbox.TestReport) -> str:
     return f"{failure.verdict.value} on test {failure.index}"
 
 
+def _labelled(
+    problem: str,
+    code: str,
+    origin: str,
+    detail: str,
+    report: sandbox.TestReport,
+    *,
+    bugs_known: bool,
+    bug_classes: tuple[str, ...] = (),
+    bug_span: tuple[int, int, int, int] | None = None,
+) -> LabelledProgram:
+    """A program labelled by its own run: confidence is whether it passed every test."""
+    return LabelledProgram(
+        problem=problem,
+        source=code,
+        origin=origin,
+        detail=detail,
+        confidence=float(report.all_passed),
+        bugs_known=bugs_known,
+        bug_classes=bug_classes,
+        bug_span=bug_span,
+        imports=imported_modules(code),
+        verdict=_verdict(report),
+    )
+
+
 def label_problems(
     problems: Sequence[dict],
     settings: LabelSettings | None = None,
@@ -267,20 +293,7 @@ def label_problems(
             continue
         else:
             stats.incorrect_failed += 1
-        labelled.append(
-            LabelledProgram(
-                problem=name,
-                source=code,
-                origin=origin,
-                detail=detail,
-                confidence=float(passed),
-                bugs_known=passed,
-                bug_classes=(),
-                bug_span=None,
-                imports=imported_modules(code),
-                verdict=_verdict(report),
-            )
-        )
+        labelled.append(_labelled(name, code, origin, detail, report, bugs_known=passed))
 
     # Round 2: mutants (must fail) and rewrites (must pass) of passing solutions.
     round_two: list[tuple[int, str, str, str, mutate.Mutant | str]] = []
@@ -314,35 +327,20 @@ def label_problems(
             mutant = made_by
             stats.mutants_kept[mutant.bug_class] += 1
             labelled.append(
-                LabelledProgram(
-                    problem=name,
-                    source=code,
-                    origin="mutant",
-                    detail=detail,
-                    confidence=0.0,
+                _labelled(
+                    name,
+                    code,
+                    "mutant",
+                    detail,
+                    report,
                     bugs_known=True,
                     bug_classes=(mutant.bug_class,),
                     bug_span=tuple(mutant.span),
-                    imports=imported_modules(code),
-                    verdict=_verdict(report),
                 )
             )
         elif passed:
             stats.rewrites_kept[made_by] += 1
-            labelled.append(
-                LabelledProgram(
-                    problem=name,
-                    source=code,
-                    origin="rewrite",
-                    detail=detail,
-                    confidence=1.0,
-                    bugs_known=True,
-                    bug_classes=(),
-                    bug_span=None,
-                    imports=imported_modules(code),
-                    verdict=_verdict(report),
-                )
-            )
+            labelled.append(_labelled(name, code, "rewrite", detail, report, bugs_known=True))
     stats.seconds = time.perf_counter() - started
     logger.info(
         "labelled %d programs of %d problems in %.1fs (%d sandbox programs)",

@@ -21,6 +21,10 @@ import torch
 
 from yantra_gnn.graph.parse import ERROR_KIND_ID, kind_id, python_language
 
+# Sparse COO features are built here and concatenated by PyG's collate; torch warns on
+# every first use unless the (default) choice of not checking invariants is explicit.
+torch.sparse.check_sparse_tensor_invariants.disable()
+
 #: Width of the node feature vector.
 FEATURE_DIM = 978
 

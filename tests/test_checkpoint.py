@@ -1,0 +1,350 @@
+"""Checkpoints: round trips, exact resume, atomic writes, and refusal of bad files."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import random
+import warnings
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import safetensors.torch
+import torch
+from torch_geometric.data import Batch
+
+import yantra_gnn.checkpoint as checkpoint_module
+from yantra_gnn.checkpoint import (
+    CheckpointInfo,
+    load_checkpoint,
+    load_model_for_inference,
+    save_checkpoint,
+    save_model_for_inference,
+)
+from yantra_gnn.errors import CheckpointError
+from yantra_gnn.graph import FEATURE_SPEC_VERSION, CodeGraphBuilder
+from yantra_gnn.nn import ModelConfig, YantraGNN
+from yantra_gnn.version import __version__
+
+warnings.filterwarnings("ignore", message="Sparse invariant checks")
+
+SMALL = ModelConfig(
+    layer_channels=(32, 32, 16),
+    head_hidden_channels=16,
+    embedding_dim=12,
+    import_vocab=("sys", "math", "collections"),
+)
+SOURCES = [
+    "import math\nn = int(input())\nprint(math.isqrt(n))\n",
+    "def g(xs):\n    total = 0\n    for x in xs:\n        total += x * x\n    return total\n",
+]
+
+
+@pytest.fixture(scope="module")
+def batch():
+    builder = CodeGraphBuilder()
+    return Batch.from_data_list([builder.build(s, strip_imports=True) for s in SOURCES])
+
+
+def _model(seed: int = 0, config: ModelConfig = SMALL) -> YantraGNN:
+    torch.manual_seed(seed)
+    return YantraGNN(config)
+
+
+def _outputs(model: YantraGNN, batch: Batch) -> dict[str, torch.Tensor]:
+    model.eval()
+    with torch.no_grad():
+        out = model(batch)
+    return {k: v for k, v in vars(out).items() if k != "batch"}
+
+
+def _assert_same_outputs(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> None:
+    assert a.keys() == b.keys()
+    for name in a:
+        assert torch.equal(a[name], b[name]), name
+
+
+def _train_step(model: YantraGNN, optimizer: torch.optim.Optimizer, batch: Batch) -> None:
+    model.train()
+    torch.manual_seed(7)  # same dropout mask in both runs
+    optimizer.zero_grad()
+    out = model(batch)
+    loss = out.import_logits.pow(2).mean() + out.confidence_logit.pow(2).mean()
+    loss.backward()
+    optimizer.step()
+
+
+def test_checkpoint_round_trip_restores_weights_and_fields(tmp_path, batch):
+    model = _model(1)
+    path = save_checkpoint(
+        model, None, 3, 0.5, 0.75, tmp_path / "run" / "ckpt.pt", {"run": "a", "f1": [0.1]}
+    )
+    assert path.is_file()
+    fresh = _model(2)
+    info = load_checkpoint(path, fresh)
+    assert isinstance(info, CheckpointInfo)
+    assert (info.epoch, info.train_loss, info.val_loss) == (3, 0.5, 0.75)
+    assert info.metadata == {"run": "a", "f1": [0.1]}
+    assert info.config == SMALL
+    assert info.feature_spec_version == FEATURE_SPEC_VERSION
+    assert info.library_version == __version__
+    assert info.timestamp.startswith("20")
+    _assert_same_outputs(_outputs(model, batch), _outputs(fresh, batch))
+    raw = torch.load(path, weights_only=True)
+    assert raw["label_vocabularies"] == {
+        "imports": ["sys", "math", "collections"],
+        "bugs": list(SMALL.bug_classes),
+    }
+
+
+def test_inference_file_round_trip_rebuilds_the_model_from_the_file_alone(tmp_path, batch):
+    config = ModelConfig(**{**SMALL.to_dict(), "pooling": "attention", "edge_groups": ()})
+    model = _model(3, config)
+    path = save_model_for_inference(model, tmp_path / "model.safetensors")
+    loaded = load_model_for_inference(path, device="cpu")
+    assert loaded.config == config and not loaded.training
+    _assert_same_outputs(_outputs(model, batch), _outputs(loaded, batch))
+    with safetensors.safe_open(str(path), framework="pt") as handle:
+        metadata = handle.metadata()
+    assert json.loads(metadata["config"]) == config.to_dict()
+    assert json.loads(metadata["feature_spec_version"]) == FEATURE_SPEC_VERSION
+
+
+def test_load_model_for_inference_also_reads_a_training_checkpoint(tmp_path, batch):
+    model = _model(4)
+    path = save_checkpoint(model, None, 1, None, None, tmp_path / "c.pt")
+    loaded = load_model_for_inference(path, device="cpu")
+    _assert_same_outputs(_outputs(model, batch), _outputs(loaded, batch))
+
+
+def test_resume_gives_the_same_step_as_an_uninterrupted_run(tmp_path, batch):
+    model = _model(5)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, patience=0, factor=0.5)
+    _train_step(model, optimizer, batch)
+    scheduler.step(1.0)
+    scheduler.step(2.0)  # worse: halves the learning rate
+    path = save_checkpoint(
+        model,
+        optimizer,
+        1,
+        1.0,
+        2.0,
+        tmp_path / "c.pt",
+        scheduler=scheduler,
+        extra_state={"bad": 1},
+    )
+
+    resumed = _model(6)
+    resumed_optimizer = torch.optim.AdamW(resumed.parameters(), lr=1e-2)
+    resumed_scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(resumed_optimizer)
+    info = load_checkpoint(
+        path, resumed, resumed_optimizer, device="cpu", scheduler=resumed_scheduler
+    )
+    assert info.extra_state == {"bad": 1}
+    assert resumed_optimizer.param_groups[0]["lr"] == pytest.approx(5e-3)
+    assert resumed_scheduler.state_dict() == scheduler.state_dict()
+
+    _train_step(model, optimizer, batch)
+    _train_step(resumed, resumed_optimizer, batch)
+    for (name, a), b in zip(model.state_dict().items(), resumed.state_dict().values(), strict=True):
+        assert torch.equal(a, b), name
+
+
+def test_restore_rng_replays_the_same_random_numbers(tmp_path):
+    torch.manual_seed(11)
+    np.random.seed(11)
+    random.seed(11)
+    path = save_checkpoint(_model(), None, 0, None, None, tmp_path / "c.pt")
+    expected = (torch.rand(3), np.random.rand(3), random.random(), np.random.randn())
+    torch.manual_seed(99)
+    np.random.seed(99)
+    random.seed(99)
+    load_checkpoint(path, _model(), restore_rng=True)
+    got = (torch.rand(3), np.random.rand(3), random.random(), np.random.randn())
+    assert torch.equal(expected[0], got[0])
+    assert np.array_equal(expected[1], got[1])
+    assert expected[2:] == got[2:]
+
+
+def test_torch_compile_prefix_is_handled_on_load(tmp_path, batch):
+    model = _model(8)
+    path = save_checkpoint(model, None, 2, None, None, tmp_path / "c.pt")
+    payload = torch.load(path, weights_only=True)
+    payload["model_state"] = {f"_orig_mod.{k}": v for k, v in payload["model_state"].items()}
+    torch.save(payload, path)
+    fresh = _model(9)
+    load_checkpoint(path, fresh)
+    _assert_same_outputs(_outputs(model, batch), _outputs(fresh, batch))
+    compiled_target = torch.compile(_model(10))  # a wrapper; nothing is compiled until called
+    load_checkpoint(path, compiled_target)
+    _assert_same_outputs(_outputs(model, batch), _outputs(compiled_target._orig_mod, batch))
+    assert not any(
+        k.startswith("_orig_mod.")
+        for k in torch.load(
+            save_checkpoint(compiled_target, None, 0, None, None, tmp_path / "d.pt"),
+            weights_only=True,
+        )["model_state"]
+    )
+
+
+def test_a_crash_mid_save_leaves_the_previous_file_intact(tmp_path, monkeypatch, batch):
+    model = _model(12)
+    path = save_checkpoint(model, None, 1, 0.1, 0.2, tmp_path / "c.pt")
+    before = path.read_bytes()
+
+    def crash(obj, handle, *args, **kwargs):
+        handle.write(b"PK\x03\x04 half a checkpoint")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(checkpoint_module.torch, "save", crash)
+    with pytest.raises(OSError, match="disk full"):
+        save_checkpoint(_model(13), None, 2, 0.0, 0.0, path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.pt"]  # no temp file left
+    assert load_checkpoint(path, _model(14)).epoch == 1
+
+
+def test_a_crash_mid_save_of_an_inference_file_leaves_the_previous_file(tmp_path, monkeypatch):
+    path = save_model_for_inference(_model(15), tmp_path / "m.safetensors")
+    before = path.read_bytes()
+    monkeypatch.setattr(
+        checkpoint_module.os, "fsync", lambda fd: (_ for _ in ()).throw(OSError("power cut"))
+    )
+    with pytest.raises(OSError, match="power cut"):
+        save_model_for_inference(_model(16), path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.safetensors"]
+
+
+def _bad_files(tmp_path: Path) -> dict[str, Path]:
+    files = {}
+    files["text"] = tmp_path / "notes.pt"
+    files["text"].write_text("this is not a checkpoint\n")
+    files["empty"] = tmp_path / "empty.pt"
+    files["empty"].write_bytes(b"")
+    files["zip"] = tmp_path / "other.zip"
+    with zipfile.ZipFile(files["zip"], "w") as archive:
+        archive.writestr("readme.txt", "a zip of something else")
+    good = save_checkpoint(
+        _model(),
+        torch.optim.SGD(_model().parameters(), lr=0.1),
+        0,
+        None,
+        None,
+        tmp_path / "good.pt",
+    )
+    data = good.read_bytes()
+    files["truncated"] = tmp_path / "truncated.pt"
+    files["truncated"].write_bytes(data[: len(data) // 2])
+    files["foreign_torch"] = tmp_path / "foreign.pt"
+    torch.save({"state_dict": {"w": torch.zeros(2)}}, files["foreign_torch"])
+    inference = save_model_for_inference(_model(), tmp_path / "good.safetensors")
+    blob = inference.read_bytes()
+    files["truncated_safetensors"] = tmp_path / "truncated.safetensors"
+    files["truncated_safetensors"].write_bytes(blob[: len(blob) - 100])
+    files["foreign_safetensors"] = tmp_path / "foreign.safetensors"
+    safetensors.torch.save_file({"w": torch.zeros(3)}, str(files["foreign_safetensors"]))
+    files["missing"] = tmp_path / "nope" / "missing.pt"
+    return files
+
+
+@pytest.mark.parametrize(
+    "kind", ["text", "empty", "zip", "truncated", "foreign_torch", "missing", "inference"]
+)
+def test_bad_files_give_checkpoint_error_naming_the_file(tmp_path, kind):
+    files = _bad_files(tmp_path)
+    files["inference"] = tmp_path / "good.safetensors"  # the other format
+    path = files[kind]
+    with pytest.raises(CheckpointError) as caught:
+        load_checkpoint(path, _model())
+    assert str(path) in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "text",
+        "empty",
+        "zip",
+        "truncated",
+        "foreign_torch",
+        "missing",
+        "truncated_safetensors",
+        "foreign_safetensors",
+    ],
+)
+def test_bad_model_files_give_checkpoint_error_naming_the_file(tmp_path, kind):
+    path = _bad_files(tmp_path)[kind]
+    with pytest.raises(CheckpointError) as caught:
+        load_model_for_inference(path, device="cpu")
+    assert str(path) in str(caught.value)
+
+
+class _WritesMarker:
+    """Unpickling this calls ``open(marker, "w")``: it would create the marker file."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+@pytest.mark.parametrize("how", ["torch_zip", "raw_pickle"])
+def test_a_pickle_that_runs_code_is_refused_without_running_it(tmp_path, how):
+    marker = tmp_path / "pwned"
+    path = tmp_path / "evil.pt"
+    payload = {"format": "yantra-gnn-checkpoint", "model_state": _WritesMarker(marker)}
+    if how == "torch_zip":
+        torch.save(payload, path)
+    else:
+        path.write_bytes(pickle.dumps(payload, protocol=2))
+    with pytest.raises(CheckpointError, match="refused to load .*evil.pt.*GLOBAL io.open"):
+        load_checkpoint(path, _model())
+    with pytest.raises(CheckpointError, match="evil.pt"):
+        load_model_for_inference(path, device="cpu")
+    assert not marker.exists()
+    # The file really is malicious: an unrestricted load would have run the code.
+    if how == "raw_pickle":
+        pickle.loads(path.read_bytes())
+        assert marker.exists()
+
+
+def test_another_feature_spec_version_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(checkpoint_module, "FEATURE_SPEC_VERSION", "features-0.1-old")
+    ckpt = save_checkpoint(_model(), None, 0, None, None, tmp_path / "old.pt")
+    model_file = save_model_for_inference(_model(), tmp_path / "old.safetensors")
+    monkeypatch.undo()
+    with pytest.raises(CheckpointError, match="features-0.1-old") as caught:
+        load_checkpoint(ckpt, _model())
+    assert str(ckpt) in str(caught.value)
+    for path in (ckpt, model_file):
+        with pytest.raises(CheckpointError, match="features-0.1-old") as caught:
+            load_model_for_inference(path, device="cpu")
+        assert str(path) in str(caught.value)
+
+
+def test_a_checkpoint_of_another_config_is_refused_with_the_differing_fields(tmp_path):
+    path = save_checkpoint(_model(), None, 0, None, None, tmp_path / "c.pt")
+    other = YantraGNN(ModelConfig(**{**SMALL.to_dict(), "pooling": "mean_max"}))
+    with pytest.raises(CheckpointError, match="pooling"):
+        load_checkpoint(path, other)
+
+
+def test_missing_optimizer_state_and_unsafe_values_are_reported(tmp_path):
+    path = save_checkpoint(_model(), None, 0, None, None, tmp_path / "c.pt")
+    model = _model()
+    with pytest.raises(CheckpointError, match="no optimizer state"):
+        load_checkpoint(path, model, torch.optim.SGD(model.parameters(), lr=0.1))
+    with pytest.raises(CheckpointError, match="JSON"):
+        save_checkpoint(model, None, 0, None, None, tmp_path / "d.pt", {"when": object()})
+    with pytest.raises(CheckpointError, match="extra_state"):
+        save_checkpoint(model, None, 0, None, None, tmp_path / "d.pt", extra_state={"f": len})
+    with pytest.raises(CheckpointError, match="YantraGNN"):
+        save_checkpoint(torch.nn.Linear(2, 2), None, 0, None, None, tmp_path / "d.pt")
+    assert not (tmp_path / "d.pt").exists()

@@ -1,0 +1,195 @@
+"""Predictor: prediction fields, batching, strip_imports, errors and the CLI."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from yantra_gnn.checkpoint import save_model_for_inference
+from yantra_gnn.errors import (
+    CheckpointError,
+    ConfigError,
+    EmptySourceError,
+    SourceEncodingError,
+    SourceTypeError,
+)
+from yantra_gnn.graph import CodeGraphBuilder
+from yantra_gnn.nn import ModelConfig, YantraGNN
+from yantra_gnn.predict import Prediction, Predictor, register_cli
+
+warnings.filterwarnings("ignore", message="Sparse invariant checks")
+
+SMALL = ModelConfig(
+    layer_channels=(32, 32, 16),
+    head_hidden_channels=16,
+    embedding_dim=12,
+    import_vocab=("sys", "math", "collections", "heapq"),
+)
+SOURCES = [
+    "import sys\ninput = sys.stdin.readline\nn = int(input())\nprint(n * 2)\n",
+    "from math import gcd\n\na, b = map(int, input().split())\nprint(gcd(a, b))\n",
+    "def f(xs):\n    best = 0\n    for x in xs:\n        if x > best:\n            best = x\n"
+    "    return best\n\nprint(f([3, 1, 4]))\n",
+    "while True print('x')\n",  # syntax error
+]
+
+
+@pytest.fixture(scope="module")
+def model():
+    torch.manual_seed(0)
+    return YantraGNN(SMALL)
+
+
+@pytest.fixture(scope="module")
+def predictor(model):
+    return Predictor(model, device="cpu")
+
+
+def test_predict_fields_have_the_documented_types_and_ranges(predictor):
+    source = SOURCES[2]
+    prediction = predictor.predict(source)
+    assert isinstance(prediction, Prediction)
+    assert prediction.embedding.dtype == np.float32 and prediction.embedding.shape == (12,)
+    assert abs(float(np.linalg.norm(prediction.embedding)) - 1.0) < 1e-5
+    assert 0.0 <= prediction.confidence <= 1.0
+    assert [m for m, _ in sorted(prediction.imports)] == sorted(SMALL.import_vocab)
+    probabilities = [p for _, p in prediction.imports]
+    assert probabilities == sorted(probabilities, reverse=True)
+    assert all(0.0 <= p <= 1.0 for p in probabilities)
+    assert {c for c, _, _ in prediction.bugs} == set(SMALL.bug_classes)
+    bug_probabilities = [p for _, p, _ in prediction.bugs]
+    assert bug_probabilities == sorted(bug_probabilities, reverse=True)
+    num_lines = source.count("\n")
+    for _, _, (start, end) in prediction.bugs:
+        assert 1 <= start <= end <= num_lines
+    assert prediction.has_error is False
+
+
+def test_bug_location_is_the_highest_scoring_node(predictor, model):
+    source = SOURCES[2]
+    graph = CodeGraphBuilder().build(source, strip_imports=True)
+    with torch.no_grad():
+        scores = model(graph).bug_node_logits
+    span = graph.node_span[int(scores.argmax())]
+    _, _, lines = predictor.predict(source).bugs[0]
+    assert lines == (int(span[0]) + 1, int(span[2]) + 1)
+
+
+def test_syntax_errors_still_predict(predictor):
+    prediction = predictor.predict(SOURCES[3])
+    assert prediction.has_error is True
+    assert 0.0 <= prediction.confidence <= 1.0
+
+
+def test_predict_batch_equals_one_by_one(predictor):
+    batched = predictor.predict_batch(SOURCES, batch_size=3)
+    assert len(batched) == len(SOURCES)
+    for source, together in zip(SOURCES, batched, strict=True):
+        alone = predictor.predict(source)
+        assert np.allclose(alone.embedding, together.embedding, atol=1e-5)
+        assert alone.confidence == pytest.approx(together.confidence, abs=1e-5)
+        assert [m for m, _ in alone.imports] == [m for m, _ in together.imports]
+        assert alone.bugs[0][2] == together.bugs[0][2]
+        assert alone.has_error == together.has_error
+
+
+def test_embed_stacks_the_embeddings(predictor):
+    embeddings = predictor.embed(SOURCES[:3])
+    assert embeddings.shape == (3, 12) and embeddings.dtype == np.float32
+    assert np.allclose(np.linalg.norm(embeddings, axis=1), 1.0, atol=1e-5)
+    assert np.allclose(embeddings[1], predictor.predict(SOURCES[1]).embedding, atol=1e-5)
+    assert predictor.embed(SOURCES[0]).shape == (1, 12)
+    assert predictor.embed([]).shape == (0, 12)
+
+
+def test_graphs_are_always_built_with_imports_stripped(model):
+    calls = []
+
+    class RecordingBuilder(CodeGraphBuilder):
+        def build(self, source, strip_imports=False):
+            calls.append(strip_imports)
+            return super().build(source, strip_imports=strip_imports)
+
+    predictor = Predictor(model, device="cpu", builder=RecordingBuilder())
+    predictor.predict(SOURCES[0])
+    predictor.predict_batch(SOURCES[:2])
+    assert calls == [True, True, True]
+
+
+def test_invalid_input_raises_the_library_errors(predictor):
+    with pytest.raises(SourceTypeError):
+        predictor.predict(42)
+    with pytest.raises(EmptySourceError):
+        predictor.predict("   \n")
+    with pytest.raises(SourceEncodingError):
+        predictor.predict(b"x = '\xff'\n")
+    with pytest.raises(SourceTypeError, match="list of sources"):
+        predictor.predict_batch("print(1)\n")
+    with pytest.raises(EmptySourceError, match=r"sources\[1\]"):
+        predictor.predict_batch(["print(1)\n", ""])
+    with pytest.raises(ConfigError, match="batch_size"):
+        predictor.predict_batch(["print(1)\n"], batch_size=0)
+
+
+def test_from_pretrained_gives_the_same_predictions(tmp_path, predictor, model):
+    path = save_model_for_inference(model, tmp_path / "model.safetensors")
+    loaded = Predictor.from_pretrained(path, device="cpu")
+    a, b = predictor.predict(SOURCES[1]), loaded.predict(SOURCES[1])
+    assert np.array_equal(a.embedding, b.embedding)
+    assert a.imports == b.imports and a.bugs == b.bugs and a.confidence == b.confidence
+    with pytest.raises(CheckpointError):
+        Predictor.from_pretrained(tmp_path / "missing.safetensors", device="cpu")
+
+
+def test_predictor_refuses_a_model_of_another_feature_width():
+    with pytest.raises(ConfigError, match="978"):
+        Predictor(YantraGNN(ModelConfig(**{**SMALL.to_dict(), "in_channels": 100})), "cpu")
+
+
+def _cli(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="yantra-gnn")
+    register_cli(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+def test_cli_prints_json_and_a_table(tmp_path, model, capsys):
+    model_path = save_model_for_inference(model, tmp_path / "model.safetensors")
+    files = []
+    for i, source in enumerate(SOURCES[:2]):
+        files.append(tmp_path / f"s{i}.py")
+        files[-1].write_text(source)
+    argv = ["predict", *map(str, files), "--model", str(model_path), "--device", "cpu"]
+    assert _cli([*argv, "--json", "--top-k", "2"]) == 0
+    results = json.loads(capsys.readouterr().out)
+    assert [r["file"] for r in results] == [str(f) for f in files]
+    assert len(results[0]["imports"]) == 2 and len(results[0]["bugs"]) == 2
+    assert 0.0 <= results[0]["confidence"] <= 1.0
+    assert "embedding" not in results[0]
+    assert _cli(argv) == 0
+    table = capsys.readouterr().out
+    assert str(files[0]) in table and "confidence" in table and "imports" in table
+
+
+def test_cli_reports_unreadable_and_bad_files_by_name(tmp_path, model, capsys):
+    model_path = save_model_for_inference(model, tmp_path / "model.safetensors")
+    good = tmp_path / "good.py"
+    good.write_text(SOURCES[0])
+    empty = tmp_path / "empty.py"
+    empty.write_text("")
+    missing = tmp_path / "missing.py"
+    code = _cli(
+        ["predict", str(missing), str(empty), str(good), "--model", str(model_path), "--json"]
+    )
+    captured = capsys.readouterr()
+    assert code == 1
+    assert f"{missing}: cannot read the file" in captured.err
+    assert f"{empty}:" in captured.err
+    assert [r["file"] for r in json.loads(captured.out)] == [str(good)]
+    with pytest.raises(ConfigError, match="top-k"):
+        _cli(["predict", str(good), "--model", str(model_path), "--top-k", "0"])

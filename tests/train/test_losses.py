@@ -1,0 +1,71 @@
+"""Loss functions: hand-computed values and masking of missing labels."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F  # noqa: N812
+
+from yantra_gnn.train.losses import (
+    bug_location_loss,
+    info_nce,
+    masked_bce,
+    node_log_softmax,
+    positive_class_weights,
+)
+
+
+def test_info_nce_matches_hand_computation():
+    z = F.normalize(torch.tensor([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0]]), dim=1)
+    group = torch.tensor([0, 0, 1])
+    mask = torch.ones(3, dtype=torch.bool)
+    t = 0.5
+    sim = z @ z.t() / t
+    # anchors 0 and 1 have one positive each; anchor 2 has none and is skipped
+    l0 = -(sim[0, 1] - torch.logsumexp(sim[0, [1, 2]], 0))
+    l1 = -(sim[1, 0] - torch.logsumexp(sim[1, [0, 2]], 0))
+    expected = (l0 + l1) / 2
+    assert torch.allclose(info_nce(z, group, mask, t), expected)
+
+
+def test_info_nce_masks_samples_and_handles_no_positives():
+    z = F.normalize(torch.randn(4, 8, generator=torch.Generator().manual_seed(0)), dim=1)
+    z.requires_grad_(True)
+    group = torch.tensor([0, 0, 1, 2])
+    masked = info_nce(z, group, torch.tensor([True, False, True, True]), 0.1)
+    assert masked.item() == 0.0 and masked.requires_grad  # no anchor keeps a positive
+    full = info_nce(z, group, torch.ones(4, dtype=torch.bool), 0.1)
+    assert full.item() > 0
+
+
+def test_node_log_softmax_is_per_graph():
+    logits = torch.tensor([1.0, 2.0, 3.0, 0.5, 0.5])
+    batch = torch.tensor([0, 0, 0, 1, 1])
+    out = node_log_softmax(logits, batch, 2)
+    assert torch.allclose(out[:3], torch.log_softmax(logits[:3], 0))
+    assert torch.allclose(out[3:], torch.full((2,), math.log(0.5)))
+
+
+def test_bug_location_loss_uses_only_mutated_graphs():
+    logits = torch.tensor([1.0, 2.0, 3.0, 0.5, 0.5], requires_grad=True)
+    batch = torch.tensor([0, 0, 0, 1, 1])
+    ptr = torch.tensor([0, 3, 5])
+    loss = bug_location_loss(logits, batch, ptr, torch.tensor([2, -1]))
+    assert torch.allclose(loss, -torch.log_softmax(logits[:3], 0)[2])
+    none = bug_location_loss(logits, batch, ptr, torch.tensor([-1, -1]))
+    assert none.item() == 0.0 and none.requires_grad
+
+
+def test_masked_bce_ignores_rows_without_labels():
+    logits = torch.tensor([[2.0, -1.0], [100.0, 100.0]])
+    targets = torch.tensor([[1.0, 0.0], [0.0, 0.0]])  # row 1 would be a huge loss
+    mask = torch.tensor([True, False])
+    expected = F.binary_cross_entropy_with_logits(logits[:1], targets[:1])
+    assert torch.allclose(masked_bce(logits, targets, mask, None), expected)
+    assert masked_bce(logits, targets, torch.tensor([False, False]), None).item() == 0.0
+
+
+def test_positive_class_weights():
+    targets = torch.tensor([[1, 0, 0], [0, 0, 1], [0, 0, 1], [0, 0, 1]])
+    assert positive_class_weights(targets).tolist() == [3.0, 1.0, 1.0]

@@ -1,0 +1,514 @@
+"""Checkpoints: full training state for resuming, and weights-only files for inference.
+
+Two formats, both self-describing (model config, label vocabularies, feature spec
+version, library version, timestamp):
+
+- **Training checkpoint** (``save_checkpoint`` / ``load_checkpoint``): a ``torch.save``
+  zip holding only tensors, numbers, strings, lists and dicts — model, optimizer and
+  scheduler state, RNG states (torch, CUDA, numpy, python ``random``), epoch, losses,
+  a JSON-able metadata dict and an optional ``extra_state``. Loaded with
+  ``torch.load(weights_only=True)``, so a file can never run code when loaded.
+- **Inference model** (``save_model_for_inference`` / ``load_model_for_inference``): one
+  safetensors file of the weights with the config and versions as JSON in the
+  safetensors metadata (a single file to ship; no pickle at all).
+
+Writes are atomic: the file is written to a temporary file in the same directory and
+moved over the target with ``os.replace``, so a crash mid-save leaves the previous
+file intact.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import pickle
+import random
+import re
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import safetensors
+import safetensors.torch
+import torch
+from torch import nn
+
+from yantra_gnn.device import DeviceLike, resolve_device
+from yantra_gnn.errors import CheckpointError, ConfigError
+from yantra_gnn.graph import FEATURE_SPEC_VERSION
+from yantra_gnn.nn.config import ModelConfig
+from yantra_gnn.nn.model import YantraGNN
+from yantra_gnn.version import __version__
+
+logger = logging.getLogger(__name__)
+
+CHECKPOINT_FORMAT = "yantra-gnn-checkpoint"
+INFERENCE_FORMAT = "yantra-gnn-inference"
+FORMAT_VERSION = 1
+_COMPILE_PREFIX = "_orig_mod."
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+@dataclass
+class CheckpointInfo:
+    """What ``load_checkpoint`` restored besides the weights."""
+
+    epoch: int
+    train_loss: float | None
+    val_loss: float | None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    extra_state: Any = None
+    config: ModelConfig | None = None
+    feature_spec_version: Any = None
+    library_version: str = ""
+    timestamp: str = ""
+
+
+def unwrap_model(model: nn.Module) -> nn.Module:
+    """The underlying module of a ``torch.compile`` or ``DistributedDataParallel`` wrapper."""
+    while True:
+        if hasattr(model, "_orig_mod") and isinstance(model._orig_mod, nn.Module):
+            model = model._orig_mod
+        elif isinstance(model, nn.parallel.DistributedDataParallel | nn.DataParallel):
+            model = model.module
+        else:
+            return model
+
+
+def _yantra_model(model: nn.Module, action: str) -> YantraGNN:
+    inner = unwrap_model(model)
+    if not isinstance(inner, YantraGNN):
+        raise CheckpointError(
+            f"{action} needs a YantraGNN (its config makes the file self-describing), got "
+            f"{type(inner).__name__}"
+        )
+    return inner
+
+
+def _timestamp() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _atomic_write(path: Path, write: Callable[[Any], None]) -> None:
+    """Call ``write(file)`` on a temp file beside ``path``, then move it over ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile(
+        mode="wb", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
+    )
+    temp = Path(handle.name)
+    try:
+        with handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def _check_plain(value: Any, where: str) -> None:
+    """Refuse values that ``torch.load(weights_only=True)`` could not read back."""
+    if value is None or isinstance(value, bool | int | float | str | torch.Tensor):
+        return
+    if isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            _check_plain(item, f"{where}[{i}]")
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str | int):
+                raise CheckpointError(f"{where} has a key of type {type(key).__name__}")
+            _check_plain(item, f"{where}[{key!r}]")
+        return
+    raise CheckpointError(
+        f"{where} holds a {type(value).__name__}; checkpoints keep only tensors, numbers, "
+        "strings, lists and dicts (so loading never unpickles objects): convert it first"
+    )
+
+
+def _strip_compile_prefix(state: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    return {
+        (key[len(_COMPILE_PREFIX) :] if key.startswith(_COMPILE_PREFIX) else key): value
+        for key, value in state.items()
+    }
+
+
+def _optional_float(value: Any, name: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, torch.Tensor):
+        value = value.item()
+    try:
+        return float(value)
+    except (TypeError, ValueError) as error:
+        raise CheckpointError(f"{name} must be a number or None, got {value!r}") from error
+
+
+def rng_state() -> dict[str, Any]:
+    """The torch (CPU and CUDA), numpy and python ``random`` generator states, as plain data."""
+    np_state = np.random.get_state()
+    py_version, py_internal, py_gauss = random.getstate()
+    state: dict[str, Any] = {
+        "torch": torch.get_rng_state(),
+        "numpy": {
+            "bit_generator": str(np_state[0]),
+            "keys": torch.from_numpy(np.asarray(np_state[1], dtype=np.int64)),
+            "pos": int(np_state[2]),
+            "has_gauss": int(np_state[3]),
+            "cached_gaussian": float(np_state[4]),
+        },
+        "python": {
+            "version": int(py_version),
+            "internal": torch.tensor(py_internal, dtype=torch.int64),
+            "gauss_next": py_gauss,
+        },
+    }
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: Mapping[str, Any]) -> None:
+    """Restore the generator states saved by ``rng_state``."""
+    torch.set_rng_state(state["torch"].cpu())
+    numpy_state = state["numpy"]
+    np.random.set_state(
+        (
+            numpy_state["bit_generator"],
+            numpy_state["keys"].cpu().numpy().astype(np.uint32),
+            numpy_state["pos"],
+            numpy_state["has_gauss"],
+            numpy_state["cached_gaussian"],
+        )
+    )
+    python_state = state["python"]
+    random.setstate(
+        (
+            python_state["version"],
+            tuple(int(v) for v in python_state["internal"].tolist()),
+            python_state["gauss_next"],
+        )
+    )
+    if "cuda" in state and torch.cuda.is_available():
+        cuda_states = [s.cpu() for s in state["cuda"]]
+        if len(cuda_states) == torch.cuda.device_count():
+            torch.cuda.set_rng_state_all(cuda_states)
+        else:
+            logger.warning(
+                "checkpoint has CUDA RNG states for %d devices, this machine has %d; "
+                "CUDA RNG not restored",
+                len(cuda_states),
+                torch.cuda.device_count(),
+            )
+
+
+def save_checkpoint(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer | None,
+    epoch: int,
+    train_loss: float | None,
+    val_loss: float | None,
+    path: str | os.PathLike[str],
+    metadata: Mapping[str, Any] | None = None,
+    *,
+    scheduler: Any = None,
+    extra_state: Any = None,
+) -> Path:
+    """Save the full training state to ``path`` atomically; return the path.
+
+    Args:
+        model: a ``YantraGNN`` (possibly wrapped by ``torch.compile`` or DDP).
+        optimizer: its optimizer, or None.
+        epoch: the number of finished epochs.
+        train_loss, val_loss: the last losses (numbers or None).
+        path: the file to write (``.pt`` by convention); parent directories are made.
+        metadata: a JSON-able dict (run name, dataset, metrics, …).
+        scheduler: an LR scheduler whose ``state_dict`` to save, or None.
+        extra_state: more plain data to carry (tensors, numbers, strings, lists, dicts),
+            e.g. the early-stopping counter.
+
+    Raises:
+        CheckpointError: the model is not a YantraGNN, or metadata / extra_state hold
+            values that cannot be stored safely.
+    """
+    path = Path(path)
+    inner = _yantra_model(model, "save_checkpoint")
+    metadata = dict(metadata or {})
+    try:
+        json.dumps(metadata, allow_nan=True)
+    except (TypeError, ValueError) as error:
+        raise CheckpointError(
+            f"metadata for {path} is not JSON-serialisable ({error}); pass plain "
+            "numbers, strings, lists and dicts"
+        ) from error
+    _check_plain(extra_state, "extra_state")
+    optimizer_state = optimizer.state_dict() if optimizer is not None else None
+    scheduler_state = scheduler.state_dict() if scheduler is not None else None
+    _check_plain(optimizer_state, "optimizer state")
+    _check_plain(scheduler_state, "scheduler state")
+    config = inner.config
+    payload = {
+        "format": CHECKPOINT_FORMAT,
+        "format_version": FORMAT_VERSION,
+        "library_version": __version__,
+        "timestamp": _timestamp(),
+        "feature_spec_version": FEATURE_SPEC_VERSION,
+        "model_config": config.to_dict(),
+        "label_vocabularies": {
+            "imports": list(config.import_vocab),
+            "bugs": list(config.bug_classes),
+        },
+        "model_state": {k: v.detach() for k, v in inner.state_dict().items()},
+        "optimizer_state": optimizer_state,
+        "scheduler_state": scheduler_state,
+        "rng_state": rng_state(),
+        "epoch": int(epoch),
+        "train_loss": _optional_float(train_loss, "train_loss"),
+        "val_loss": _optional_float(val_loss, "val_loss"),
+        "metadata": metadata,
+        "extra_state": extra_state,
+    }
+    _atomic_write(path, lambda handle: torch.save(payload, handle))
+    logger.info("saved checkpoint (epoch %d) to %s", epoch, path)
+    return path
+
+
+def _read_checkpoint(path: Path, map_location: torch.device | str) -> dict[str, Any]:
+    """Load and validate a training checkpoint file (never unpickling objects)."""
+    if not path.is_file():
+        raise CheckpointError(
+            f"checkpoint {path} does not exist (or is not a file); check the path"
+        )
+    try:
+        payload = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as error:  # torch.load raises many types on corrupt input
+        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+        if isinstance(error, pickle.UnpicklingError) and "Weights only load failed" in str(error):
+            found = re.search(r"Unsupported (global: GLOBAL \S+|operand \d+)", str(error))
+            raise CheckpointError(
+                f"refused to load {path}: it is a pickle holding objects other than tensors "
+                "and plain data (loading it could run code); only load checkpoints written "
+                "by yantra_gnn.checkpoint.save_checkpoint"
+                + (f" ({found.group(0)})" if found else "")
+            ) from error
+        detail = lines[0] if lines else type(error).__name__
+        raise CheckpointError(
+            f"cannot read checkpoint {path}: the file is truncated, corrupt or not a torch "
+            f"checkpoint ({detail}); re-save it or use another checkpoint (a model file "
+            "from save_model_for_inference is read with load_model_for_inference)"
+        ) from error
+    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
+        raise CheckpointError(
+            f"{path} is not a yantra-gnn training checkpoint; write one with "
+            "yantra_gnn.checkpoint.save_checkpoint (a model file from "
+            "save_model_for_inference is read with load_model_for_inference)"
+        )
+    if payload.get("format_version") != FORMAT_VERSION:
+        raise CheckpointError(
+            f"{path} has checkpoint format version {payload.get('format_version')!r}; this "
+            f"yantra-gnn ({__version__}) reads version {FORMAT_VERSION}: use the yantra-gnn "
+            f"version that wrote it ({payload.get('library_version')!r})"
+        )
+    _check_feature_spec(path, payload.get("feature_spec_version"))
+    return payload
+
+
+def _check_feature_spec(path: Path, saved: Any) -> None:
+    if saved != FEATURE_SPEC_VERSION:
+        raise CheckpointError(
+            f"{path} was trained on node features of spec version {saved!r}, but this "
+            f"yantra-gnn builds features of spec version {FEATURE_SPEC_VERSION!r}; the model "
+            "would read features of another layout. Retrain the model, or install the "
+            "yantra-gnn version that wrote it"
+        )
+
+
+def _config_from(path: Path, values: Any) -> ModelConfig:
+    try:
+        return ModelConfig.from_dict(values)
+    except ConfigError as error:
+        raise CheckpointError(f"{path} holds an invalid model config: {error}") from error
+
+
+def load_checkpoint(
+    path: str | os.PathLike[str],
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer | None = None,
+    device: DeviceLike = "cpu",
+    *,
+    scheduler: Any = None,
+    restore_rng: bool = False,
+) -> CheckpointInfo:
+    """Restore a training checkpoint into ``model`` (and optimizer / scheduler / RNG).
+
+    The model is moved to ``device`` before the optimizer state is loaded, so optimizer
+    tensors land on the parameters' device. Keys with ``torch.compile``'s
+    ``_orig_mod.`` prefix are accepted, and ``model`` may itself be compiled.
+
+    Args:
+        path: a file written by ``save_checkpoint``.
+        model: a ``YantraGNN`` built with the same config.
+        optimizer: restore its state too when given (the file must hold one).
+        device: where to put the model (``"auto"``, ``"cpu"``, ``"cuda:0"``, …).
+        scheduler: restore its state too when given (the file must hold one).
+        restore_rng: also restore the torch / numpy / random generator states, for an
+            exact resume.
+
+    Returns:
+        ``CheckpointInfo`` with epoch, losses, metadata, extra_state, config, versions.
+
+    Raises:
+        CheckpointError: missing, corrupt or foreign file; another feature spec version;
+            a config that does not match ``model``.
+    """
+    path = Path(path)
+    target = resolve_device(device)
+    payload = _read_checkpoint(path, "cpu")
+    inner = _yantra_model(model, "load_checkpoint")
+    saved_config = _config_from(path, payload.get("model_config"))
+    if saved_config != inner.config:
+        mine, theirs = inner.config.to_dict(), saved_config.to_dict()
+        differing = sorted(k for k in mine if mine[k] != theirs[k])
+        raise CheckpointError(
+            f"{path} holds a model with another config (fields {differing} differ); build "
+            "the model with the saved config: YantraGNN(ModelConfig.from_dict(...)) or "
+            "load_model_for_inference"
+        )
+    state = _strip_compile_prefix(payload["model_state"])
+    try:
+        inner.load_state_dict(state, strict=True)
+    except RuntimeError as error:
+        raise CheckpointError(f"{path}: model weights do not fit the model: {error}") from error
+    inner.to(target)
+    if optimizer is not None:
+        if payload.get("optimizer_state") is None:
+            raise CheckpointError(f"{path} holds no optimizer state; load without optimizer=")
+        try:
+            optimizer.load_state_dict(payload["optimizer_state"])
+        except (ValueError, KeyError, RuntimeError) as error:
+            raise CheckpointError(
+                f"{path}: optimizer state does not fit the given optimizer ({error}); use the "
+                "same optimizer class and parameter groups as when it was saved"
+            ) from error
+    if scheduler is not None:
+        if payload.get("scheduler_state") is None:
+            raise CheckpointError(f"{path} holds no scheduler state; load without scheduler=")
+        scheduler.load_state_dict(payload["scheduler_state"])
+    if restore_rng:
+        if payload.get("rng_state") is None:
+            raise CheckpointError(f"{path} holds no RNG state; load with restore_rng=False")
+        set_rng_state(payload["rng_state"])
+    logger.info("loaded checkpoint %s (epoch %d) onto %s", path, payload["epoch"], target)
+    return CheckpointInfo(
+        epoch=int(payload["epoch"]),
+        train_loss=payload.get("train_loss"),
+        val_loss=payload.get("val_loss"),
+        metadata=dict(payload.get("metadata") or {}),
+        extra_state=payload.get("extra_state"),
+        config=saved_config,
+        feature_spec_version=payload.get("feature_spec_version"),
+        library_version=str(payload.get("library_version", "")),
+        timestamp=str(payload.get("timestamp", "")),
+    )
+
+
+def save_model_for_inference(model: nn.Module, path: str | os.PathLike[str]) -> Path:
+    """Save the model's weights as one safetensors file, config as JSON metadata.
+
+    The safetensors header metadata holds ``format``, ``format_version``, ``config``
+    (the ``ModelConfig`` as JSON, label vocabularies included),
+    ``feature_spec_version`` (JSON), ``library_version`` and ``timestamp``.
+    """
+    path = Path(path)
+    inner = _yantra_model(model, "save_model_for_inference")
+    tensors = {k: v.detach().cpu().contiguous() for k, v in inner.state_dict().items()}
+    metadata = {
+        "format": INFERENCE_FORMAT,
+        "format_version": str(FORMAT_VERSION),
+        "config": json.dumps(inner.config.to_dict()),
+        "feature_spec_version": json.dumps(FEATURE_SPEC_VERSION),
+        "library_version": __version__,
+        "timestamp": _timestamp(),
+    }
+    data = safetensors.torch.save(tensors, metadata=metadata)
+    _atomic_write(path, lambda handle: handle.write(data))
+    logger.info("saved inference model to %s", path)
+    return path
+
+
+def load_model_for_inference(
+    path: str | os.PathLike[str], device: DeviceLike = "auto"
+) -> YantraGNN:
+    """Rebuild a ``YantraGNN`` from a saved file alone, on ``device``, in eval mode.
+
+    Reads a safetensors file from ``save_model_for_inference``; a training checkpoint
+    from ``save_checkpoint`` is accepted too (its weights and config are used).
+
+    Raises:
+        CheckpointError: missing, corrupt or foreign file, or another feature spec version.
+    """
+    path = Path(path)
+    target = resolve_device(device)
+    if not path.is_file():
+        raise CheckpointError(
+            f"model file {path} does not exist (or is not a file); check the path"
+        )
+    with path.open("rb") as handle:
+        magic = handle.read(4)
+    if magic == _ZIP_MAGIC:
+        payload = _read_checkpoint(path, "cpu")
+        config = _config_from(path, payload.get("model_config"))
+        state = _strip_compile_prefix(payload["model_state"])
+    else:
+        config, state = _read_safetensors(path)
+    model = YantraGNN(config)
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as error:
+        raise CheckpointError(f"{path}: weights do not fit its own config: {error}") from error
+    model.to(target).eval()
+    logger.info("loaded inference model %s onto %s", path, target)
+    return model
+
+
+def _read_safetensors(path: Path) -> tuple[ModelConfig, dict[str, torch.Tensor]]:
+    what_to_do = (
+        "pass a file written by yantra_gnn.checkpoint.save_model_for_inference (or a "
+        "training checkpoint from save_checkpoint)"
+    )
+    try:
+        with safetensors.safe_open(str(path), framework="pt", device="cpu") as handle:
+            metadata = handle.metadata() or {}
+            if metadata.get("format") != INFERENCE_FORMAT:
+                raise CheckpointError(
+                    f"{path} is a safetensors file but not a yantra-gnn model; {what_to_do}"
+                )
+            state = {key: handle.get_tensor(key) for key in handle.keys()}
+    except CheckpointError:
+        raise
+    except Exception as error:  # safetensors raises its own SafetensorError and others
+        raise CheckpointError(
+            f"cannot read model file {path}: truncated, corrupt or not a safetensors file "
+            f"({error}); {what_to_do}"
+        ) from error
+    if metadata.get("format_version") != str(FORMAT_VERSION):
+        raise CheckpointError(
+            f"{path} has model format version {metadata.get('format_version')!r}; this "
+            f"yantra-gnn ({__version__}) reads {FORMAT_VERSION}: use the version that wrote "
+            f"it ({metadata.get('library_version')!r})"
+        )
+    try:
+        feature_spec = json.loads(metadata.get("feature_spec_version", "null"))
+        config_values = json.loads(metadata["config"])
+    except (KeyError, json.JSONDecodeError) as error:
+        raise CheckpointError(
+            f"{path} has unreadable model metadata ({error}); {what_to_do}"
+        ) from error
+    _check_feature_spec(path, feature_spec)
+    return _config_from(path, config_values), state

@@ -1,0 +1,223 @@
+"""``ModelConfig``: every size and choice that defines a ``YantraGNN``.
+
+The config is the model's identity: checkpoints store it as a plain dict
+(``to_dict``) and rebuild the model from it alone (``from_dict``), so it holds only
+JSON-able values (ints, floats, strings and tuples of them). The label vocabularies
+(import names, bug classes) live here too, so a saved model knows what its output
+columns mean.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from yantra_gnn.data.mutate import BUG_CLASSES  # the bug head's classes, made by mutation
+from yantra_gnn.errors import ConfigError
+
+#: The node feature width of ``yantra_gnn.graph`` (``FEATURE_DIM``); repeated here so
+#: the config module imports nothing heavy. ``YantraGNN`` checks its input width.
+DEFAULT_IN_CHANNELS = 978
+
+#: Default import vocabulary: the top-level modules that the Python 3 solutions of
+#: CodeContests import (most frequent first in ``codecontests_mini.jsonl``), then a few
+#: more standard-library modules common in such code. A training run normally sets
+#: its own vocabulary from its training split.
+DEFAULT_IMPORT_VOCAB: tuple[str, ...] = (
+    "sys",
+    "collections",
+    "math",
+    "os",
+    "io",
+    "heapq",
+    "bisect",
+    "itertools",
+    "random",
+    "fractions",
+    "threading",
+    "functools",
+    "time",
+    "array",
+    "types",
+    "string",
+    "typing",
+    "re",
+    "operator",
+    "decimal",
+    "copy",
+    "queue",
+    "statistics",
+    "datetime",
+)
+
+#: Edges that follow the syntax tree and the token order (and their reverses).
+SYNTAX_EDGE_TYPES: tuple[str, ...] = (
+    "ast_child",
+    "ast_child_rev",
+    "next_sibling",
+    "next_sibling_rev",
+    "next_token",
+    "next_token_rev",
+)
+
+#: Edges that follow data and control flow between definitions and uses.
+DATAFLOW_EDGE_TYPES: tuple[str, ...] = (
+    "last_write",
+    "last_write_rev",
+    "last_read",
+    "last_read_rev",
+    "computed_from",
+    "computed_from_rev",
+    "calls",
+    "calls_rev",
+    "returns_to",
+    "returns_to_rev",
+    "formal_arg",
+    "formal_arg_rev",
+)
+
+#: Default edge grouping: one SAGEConv aggregation for syntax edges, one for dataflow.
+DEFAULT_EDGE_GROUPS: tuple[tuple[str, ...], ...] = (SYNTAX_EDGE_TYPES, DATAFLOW_EDGE_TYPES)
+
+ACTIVATIONS: tuple[str, ...] = ("relu", "gelu", "silu", "elu", "leaky_relu", "tanh")
+POOLINGS: tuple[str, ...] = ("mean", "mean_max", "attention")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """The architecture of a ``YantraGNN`` and the names of its output columns.
+
+    Args:
+        in_channels: node feature width (``yantra_gnn.graph.FEATURE_DIM``, 978).
+        layer_channels: output width of each SAGEConv layer; the last one is the
+            node embedding width. Default ``(512, 512, 256)`` gives 978 → 512 → 512 → 256.
+        dropout: dropout probability after each hidden layer and in the heads.
+        activation: one of ``ACTIVATIONS``.
+        pooling: graph pooling, one of ``"mean"``, ``"mean_max"`` (concatenated
+            mean and max, twice the width) or ``"attention"`` (gated attention).
+        edge_groups: edge-type names grouped for message passing: each layer runs
+            one SAGEConv aggregation per group and sums them. Every edge type of
+            ``yantra_gnn.graph.EDGE_TYPES`` must be in exactly one group. ``()`` means
+            one group of all edges (plain homogeneous GraphSAGE; ``edge_type`` unused).
+        head_hidden_channels: hidden width of each head's two-layer MLP.
+        embedding_dim: width of the L2-normalised code embedding.
+        import_vocab: module names of the import head's columns.
+        bug_classes: bug class names of the bug head's columns.
+    """
+
+    in_channels: int = DEFAULT_IN_CHANNELS
+    layer_channels: tuple[int, ...] = (512, 512, 256)
+    dropout: float = 0.1
+    activation: str = "relu"
+    pooling: str = "mean"
+    edge_groups: tuple[tuple[str, ...], ...] = DEFAULT_EDGE_GROUPS
+    head_hidden_channels: int = 256
+    embedding_dim: int = 256
+    import_vocab: tuple[str, ...] = DEFAULT_IMPORT_VOCAB
+    bug_classes: tuple[str, ...] = BUG_CLASSES
+
+    def __post_init__(self) -> None:
+        # Accept lists (e.g. from JSON or YAML) and store tuples, so the config stays
+        # hashable and equal to its own round trip.
+        object.__setattr__(self, "layer_channels", tuple(self.layer_channels))
+        object.__setattr__(self, "edge_groups", tuple(tuple(g) for g in self.edge_groups))
+        object.__setattr__(self, "import_vocab", tuple(self.import_vocab))
+        object.__setattr__(self, "bug_classes", tuple(self.bug_classes))
+        self._validate()
+
+    def _validate(self) -> None:
+        def positive_int(name: str, value: Any) -> None:
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise ConfigError(f"ModelConfig.{name} must be a positive int, got {value!r}")
+
+        positive_int("in_channels", self.in_channels)
+        positive_int("head_hidden_channels", self.head_hidden_channels)
+        positive_int("embedding_dim", self.embedding_dim)
+        if not self.layer_channels:
+            raise ConfigError("ModelConfig.layer_channels must name at least one layer width")
+        for width in self.layer_channels:
+            positive_int("layer_channels[...]", width)
+        if (
+            not isinstance(self.dropout, int | float)
+            or not math.isfinite(self.dropout)
+            or not 0.0 <= self.dropout < 1.0
+        ):
+            raise ConfigError(f"ModelConfig.dropout must be in [0, 1), got {self.dropout!r}")
+        if self.activation not in ACTIVATIONS:
+            raise ConfigError(
+                f"ModelConfig.activation {self.activation!r} is unknown; use one of {ACTIVATIONS}"
+            )
+        if self.pooling not in POOLINGS:
+            raise ConfigError(
+                f"ModelConfig.pooling {self.pooling!r} is unknown; use one of {POOLINGS}"
+            )
+        seen: set[str] = set()
+        for group in self.edge_groups:
+            if not group:
+                raise ConfigError("ModelConfig.edge_groups has an empty group; remove it")
+            for name in group:
+                if not isinstance(name, str):
+                    raise ConfigError(f"ModelConfig.edge_groups holds a non-string {name!r}")
+                if name in seen:
+                    raise ConfigError(
+                        f"edge type {name!r} is in two ModelConfig.edge_groups; keep it in one"
+                    )
+                seen.add(name)
+        for field_name in ("import_vocab", "bug_classes"):
+            names = getattr(self, field_name)
+            if not names:
+                raise ConfigError(f"ModelConfig.{field_name} must name at least one label")
+            if not all(isinstance(n, str) and n for n in names):
+                raise ConfigError(f"ModelConfig.{field_name} must hold non-empty strings")
+            if len(set(names)) != len(names):
+                raise ConfigError(f"ModelConfig.{field_name} has duplicate names")
+
+    @property
+    def num_edge_groups(self) -> int:
+        """Number of SAGEConv aggregations per layer (1 for homogeneous)."""
+        return max(1, len(self.edge_groups))
+
+    @property
+    def node_channels(self) -> int:
+        """Width of the final node embeddings (the last layer width)."""
+        return self.layer_channels[-1]
+
+    @property
+    def pooled_channels(self) -> int:
+        """Width of the pooled graph embedding that the heads read."""
+        return 2 * self.node_channels if self.pooling == "mean_max" else self.node_channels
+
+    def to_dict(self) -> dict[str, Any]:
+        """The config as a JSON-able dict (tuples become lists)."""
+        return {
+            "in_channels": self.in_channels,
+            "layer_channels": list(self.layer_channels),
+            "dropout": float(self.dropout),
+            "activation": self.activation,
+            "pooling": self.pooling,
+            "edge_groups": [list(g) for g in self.edge_groups],
+            "head_hidden_channels": self.head_hidden_channels,
+            "embedding_dim": self.embedding_dim,
+            "import_vocab": list(self.import_vocab),
+            "bug_classes": list(self.bug_classes),
+        }
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> ModelConfig:
+        """Rebuild a config from ``to_dict`` output; unknown keys are a ``ConfigError``."""
+        if not isinstance(values, Mapping):
+            raise ConfigError(f"a model config must be a mapping, got {type(values).__name__}")
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ConfigError(
+                f"unknown ModelConfig fields {unknown}; this file was written by another "
+                "version of yantra-gnn"
+            )
+        try:
+            return cls(**dict(values))
+        except TypeError as error:
+            raise ConfigError(f"invalid model config {dict(values)!r}: {error}") from error

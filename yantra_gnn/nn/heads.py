@@ -1,0 +1,89 @@
+"""The task heads that read the pooled graph embedding (and the node embeddings)."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from yantra_gnn.nn.encoder import make_activation
+
+
+class MLPHead(nn.Module):
+    """Two-layer MLP head: ``Linear → activation → dropout → Linear``.
+
+    Args:
+        in_channels: input width.
+        hidden_channels: hidden width.
+        out_channels: output width (number of logits, or the embedding width).
+        activation: activation name.
+        dropout: dropout probability after the hidden layer.
+
+    Shapes:
+        - **input:** ``[*, in_channels]``
+        - **output:** ``[*, out_channels]``
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        hidden_channels: int,
+        out_channels: int,
+        activation: str,
+        dropout: float,
+    ) -> None:
+        super().__init__()
+        self.in_channels = in_channels
+        self.hidden_channels = hidden_channels
+        self.out_channels = out_channels
+        self.hidden = nn.Linear(in_channels, hidden_channels)
+        self.activation = make_activation(activation)
+        self.dropout = nn.Dropout(dropout)
+        self.out = nn.Linear(hidden_channels, out_channels)
+
+    def reset_parameters(self) -> None:
+        self.hidden.reset_parameters()
+        self.out.reset_parameters()
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.out(self.dropout(self.activation(self.hidden(x))))
+
+    def __repr__(self) -> str:
+        return (
+            f"{self.__class__.__name__}({self.in_channels} → {self.hidden_channels} → "
+            f"{self.out_channels})"
+        )
+
+
+class BugLocationHead(nn.Module):
+    """Per-node bug-location score from each node's embedding and its graph's embedding.
+
+    The node embedding says what the node is; the graph embedding gives the context
+    (what the program as a whole seems to do), so the same ``<`` can score high in one
+    program and low in another.
+
+    Shapes:
+        - **input:** ``node_embeddings`` ``[N, C_node]``, ``graph_embedding``
+          ``[B, C_graph]``, ``batch`` ``[N]``
+        - **output:** ``[N]`` logits (softmax them within a graph to locate the bug)
+    """
+
+    def __init__(
+        self,
+        node_channels: int,
+        graph_channels: int,
+        hidden_channels: int,
+        activation: str,
+        dropout: float,
+    ) -> None:
+        super().__init__()
+        self.mlp = MLPHead(node_channels + graph_channels, hidden_channels, 1, activation, dropout)
+
+    def reset_parameters(self) -> None:
+        self.mlp.reset_parameters()
+
+    def forward(self, node_embeddings: Tensor, graph_embedding: Tensor, batch: Tensor) -> Tensor:
+        context = graph_embedding.index_select(0, batch)
+        return self.mlp(torch.cat([node_embeddings, context], dim=-1)).squeeze(-1)
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}({self.mlp.in_channels} → {self.mlp.hidden_channels} → 1)"

@@ -1,0 +1,276 @@
+"""``Predictor``: Python source in, embedding / confidence / imports / bugs out.
+
+Every source is turned into a graph with ``strip_imports=True`` — the same input the
+model is trained on, where the import head's labels (the import statements) are not
+visible — then batched through the model under ``torch.inference_mode()``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch_geometric.data import Batch, Data
+
+from yantra_gnn.checkpoint import load_model_for_inference
+from yantra_gnn.device import DeviceLike, batch_to_device, resolve_device
+from yantra_gnn.errors import ConfigError, SourceError, SourceTypeError, YantraError
+from yantra_gnn.graph import FEATURE_DIM, CodeGraphBuilder
+from yantra_gnn.nn.model import YantraGNN
+
+logger = logging.getLogger(__name__)
+
+Source = str | bytes
+
+
+@dataclass
+class Prediction:
+    """The model's reading of one program.
+
+    Attributes:
+        embedding: float32 ``[embedding_dim]`` (256) code embedding, L2 norm 1.
+        confidence: probability in [0, 1] that the program is correct.
+        imports: ``(module, probability)`` for every module of the import vocabulary,
+            most probable first.
+        bugs: ``(bug class, probability, (start_line, end_line))`` for every bug class,
+            most probable first; the line span (1-based, inclusive) is that of the node
+            the bug-location head scores highest (one location per program, shared by
+            the classes).
+        has_error: True when the source has syntax errors (it is still predicted).
+    """
+
+    embedding: np.ndarray
+    confidence: float
+    imports: list[tuple[str, float]]
+    bugs: list[tuple[str, float, tuple[int, int]]]
+    has_error: bool
+
+    def to_dict(self, top_k: int | None = None, include_embedding: bool = False) -> dict[str, Any]:
+        """A JSON-able dict; ``top_k`` keeps the most probable imports and bugs."""
+        result: dict[str, Any] = {
+            "confidence": self.confidence,
+            "has_error": self.has_error,
+            "imports": [{"module": m, "probability": p} for m, p in self.imports[:top_k]],
+            "bugs": [
+                {"class": c, "probability": p, "lines": list(span)}
+                for c, p, span in self.bugs[:top_k]
+            ],
+        }
+        if include_embedding:
+            result["embedding"] = [float(v) for v in self.embedding]
+        return result
+
+
+class Predictor:
+    """Runs a ``YantraGNN`` on Python source.
+
+    Args:
+        model: the model; it is moved to ``device`` and put in eval mode.
+        device: ``"auto"`` (CUDA, then MPS, then CPU), ``"cpu"``, ``"cuda:0"``, ``"mps"``, …
+        builder: the graph builder; default ``CodeGraphBuilder()``.
+
+    Raises:
+        ConfigError: the model's input width is not this library's ``FEATURE_DIM``.
+        DeviceError: the device is not available.
+    """
+
+    def __init__(
+        self,
+        model: YantraGNN,
+        device: DeviceLike = "auto",
+        builder: CodeGraphBuilder | None = None,
+    ) -> None:
+        if not isinstance(model, YantraGNN):
+            raise ConfigError(f"Predictor needs a YantraGNN, got {type(model).__name__}")
+        if model.config.in_channels != FEATURE_DIM:
+            raise ConfigError(
+                f"the model reads {model.config.in_channels}-dim node features but this "
+                f"library builds {FEATURE_DIM}-dim ones; use a model trained on this feature spec"
+            )
+        self.device = resolve_device(device)
+        self.model = model.to(self.device).eval()
+        self.builder = builder if builder is not None else CodeGraphBuilder()
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        path: str | os.PathLike[str],
+        device: DeviceLike = "auto",
+        builder: CodeGraphBuilder | None = None,
+    ) -> Predictor:
+        """A predictor for a model file from ``save_model_for_inference`` (or a checkpoint)."""
+        resolved = resolve_device(device)
+        return cls(load_model_for_inference(path, device=resolved), resolved, builder)
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}({self.model!r}, device={self.device})"
+
+    def build_graph(self, source: Source) -> Data:
+        """The model's input graph for ``source``: always built with ``strip_imports=True``."""
+        return self.builder.build(source, strip_imports=True)
+
+    def predict(self, source: Source) -> Prediction:
+        """Predict for one program (``str`` or UTF-8 ``bytes``)."""
+        return self.predict_graphs([self.build_graph(source)])[0]
+
+    def predict_batch(self, sources: Sequence[Source], batch_size: int = 32) -> list[Prediction]:
+        """Predict for many programs, ``batch_size`` graphs per forward pass.
+
+        Raises:
+            SourceTypeError: ``sources`` is a single string instead of a list.
+            SourceError (and subclasses): a source cannot be read; the message names
+                its index.
+        """
+        return self.predict_graphs(self._build_all(sources), batch_size=batch_size)
+
+    def embed(self, sources: Sequence[Source] | Source, batch_size: int = 32) -> np.ndarray:
+        """Code embeddings, float32 ``[n, embedding_dim]`` (a single source gives ``n = 1``)."""
+        if isinstance(sources, str | bytes):
+            sources = [sources]
+        predictions = self.predict_batch(sources, batch_size=batch_size)
+        if not predictions:
+            return np.zeros((0, self.model.config.embedding_dim), dtype=np.float32)
+        return np.stack([p.embedding for p in predictions])
+
+    def predict_graphs(self, graphs: Sequence[Data], batch_size: int = 32) -> list[Prediction]:
+        """Predict for graphs already built by ``build_graph`` (CPU ``Data`` objects)."""
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ConfigError(f"batch_size must be a positive int, got {batch_size!r}")
+        predictions: list[Prediction] = []
+        for start in range(0, len(graphs), batch_size):
+            predictions.extend(self._predict_chunk(list(graphs[start : start + batch_size])))
+        return predictions
+
+    def _build_all(self, sources: Sequence[Source]) -> list[Data]:
+        if isinstance(sources, str | bytes) or not isinstance(sources, Sequence):
+            raise SourceTypeError(
+                f"predict_batch takes a list of sources, got {type(sources).__name__}; "
+                "use predict() for one source"
+            )
+        graphs = []
+        for index, source in enumerate(sources):
+            try:
+                graphs.append(self.build_graph(source))
+            except YantraError as error:
+                raise type(error)(f"sources[{index}]: {error}") from error
+        return graphs
+
+    def _predict_chunk(self, graphs: list[Data]) -> list[Prediction]:
+        config = self.model.config
+        batch = batch_to_device(Batch.from_data_list(graphs), self.device)
+        with torch.inference_mode():
+            out = self.model(batch)
+            embeddings = out.embedding.float().cpu().numpy()
+            confidences = torch.sigmoid(out.confidence_logit).float().cpu().tolist()
+            import_probs = torch.sigmoid(out.import_logits).float().cpu().tolist()
+            bug_probs = torch.sigmoid(out.bug_logits).float().cpu().tolist()
+            node_logits = out.bug_node_logits.float().cpu()
+        predictions = []
+        offset = 0
+        for g, graph in enumerate(graphs):
+            num_nodes = int(graph.num_nodes)
+            node = int(torch.argmax(node_logits[offset : offset + num_nodes]))
+            offset += num_nodes
+            span = graph.node_span[node]
+            lines = (int(span[0]) + 1, int(span[2]) + 1)
+            imports = sorted(
+                zip(config.import_vocab, import_probs[g], strict=True), key=lambda t: -t[1]
+            )
+            bugs = sorted(
+                (
+                    (name, p, lines)
+                    for name, p in zip(config.bug_classes, bug_probs[g], strict=True)
+                ),
+                key=lambda t: -t[1],
+            )
+            predictions.append(
+                Prediction(
+                    embedding=embeddings[g].astype(np.float32, copy=True),
+                    confidence=float(confidences[g]),
+                    imports=[(name, float(p)) for name, p in imports],
+                    bugs=[(name, float(p), span_) for name, p, span_ in bugs],
+                    has_error=bool(graph.has_error.reshape(-1)[0]),
+                )
+            )
+        return predictions
+
+
+def register_cli(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``yantra-gnn predict FILE.py [FILE ...] --model PATH``."""
+    parser = subparsers.add_parser(
+        "predict",
+        help="predict confidence, imports and bugs for Python files",
+        description=(
+            "Run a trained yantra-gnn model on Python files and print, for each, the "
+            "confidence that it is correct, the imports it needs and the bugs it may hold."
+        ),
+    )
+    parser.add_argument("files", nargs="+", metavar="FILE.py", help="Python source files")
+    parser.add_argument(
+        "--model", required=True, metavar="PATH", help="model file (save_model_for_inference)"
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    parser.add_argument(
+        "--top-k", type=int, default=5, metavar="K", help="imports and bugs to show (default 5)"
+    )
+    parser.add_argument(
+        "--embedding", action="store_true", help="include the 256-d embedding in --json output"
+    )
+    parser.set_defaults(func=_run_predict)
+
+
+def _run_predict(args: argparse.Namespace) -> int:
+    if args.top_k < 1:
+        raise ConfigError(f"--top-k must be at least 1, got {args.top_k}")
+    predictor = Predictor.from_pretrained(args.model, device=args.device)
+    names: list[str] = []
+    graphs: list[Data] = []
+    failures = 0
+    for name in args.files:
+        try:
+            graphs.append(predictor.build_graph(_read_source(Path(name))))
+            names.append(name)
+        except YantraError as error:
+            failures += 1
+            sys.stderr.write(f"yantra-gnn predict: error: {name}: {error}\n")
+    predictions = predictor.predict_graphs(graphs)
+    if args.json:
+        results = [
+            {"file": name, **p.to_dict(args.top_k, include_embedding=args.embedding)}
+            for name, p in zip(names, predictions, strict=True)
+        ]
+        sys.stdout.write(json.dumps(results, indent=2) + "\n")
+    else:
+        for name, prediction in zip(names, predictions, strict=True):
+            sys.stdout.write(_format_table(name, prediction, args.top_k))
+    return 1 if failures else 0
+
+
+def _read_source(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise SourceError(f"cannot read the file ({error.strerror or error})") from error
+
+
+def _format_table(name: str, prediction: Prediction, top_k: int) -> str:
+    imports = "  ".join(f"{m} {p:.2f}" for m, p in prediction.imports[:top_k])
+    bugs = "  ".join(f"{c} {p:.2f} (lines {s}-{e})" for c, p, (s, e) in prediction.bugs[:top_k])
+    syntax = "yes" if prediction.has_error else "no"
+    return (
+        f"{name}\n"
+        f"  confidence     {prediction.confidence:.3f}\n"
+        f"  syntax errors  {syntax}\n"
+        f"  imports        {imports}\n"
+        f"  bugs           {bugs}\n"
+    )

@@ -1,0 +1,223 @@
+"""``TrainConfig``: every setting of a training run, with the original spec's defaults.
+
+Loadable from and savable to YAML or JSON; every field can be overridden from the
+command line (``--batch-size 8``, ``--weight-imports 0.25``, ``--layer-channels 64,64,32``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import types
+import typing
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from yantra_gnn.errors import ConfigError
+
+DEFAULT_DATA_DIR = "~/.yantra/datasets/codecontests"
+DEFAULT_OUTPUT_DIR = "~/.yantra/checkpoints/graphsage"
+#: Epochs when training on the bundled sample and ``epochs`` is not set: the sample is
+#: small, and the README's first command must finish in a few minutes on 2 CPU cores.
+SAMPLE_EPOCHS = 6
+#: Epochs on a prepared dataset when ``epochs`` is not set (the original spec).
+FULL_EPOCHS = 100
+
+
+@dataclass
+class TrainConfig:
+    """Settings of one training run (defaults: the original spec's values).
+
+    Attributes:
+        data: a prepared dataset directory (``train.jsonl``/``val.jsonl``); ``None`` uses
+            ``~/.yantra/datasets/codecontests`` when prepared, else the bundled sample.
+        output: where checkpoints, ``metrics.csv``, plots and the inference model go.
+        epochs: ``None`` means 100 on a prepared dataset and 12 on the bundled sample.
+        batch_size, lr, weight_decay: AdamW settings.
+        weight_code, weight_confidence, weight_imports, weight_bugs: loss weights.
+        scheduler_patience, scheduler_factor: ``ReduceLROnPlateau`` on validation loss.
+        early_stopping_patience: stop after this many epochs without improvement.
+        grad_clip: max gradient norm.
+        checkpoint_every: also keep ``epoch_NNN.pt`` every this many epochs.
+        device: ``auto``, ``cpu``, ``cuda``, ``cuda:N`` or ``mps``.
+        seed: seeds weights, batching, dropout, mutant sampling.
+        limit: use only the first N problems of each split.
+        per_group: programs of one problem put together in a batch (contrastive positives).
+        temperature: InfoNCE temperature.
+        log_every: log a line every N batches.
+        layer_channels, dropout, pooling: the model (978 → 512 → 512 → 256, 0.1).
+        edges: ``all`` (AST + dataflow) or ``syntax`` (AST, sibling and token edges only:
+            the ablation that shows what dataflow adds).
+        label_max_tests, label_mutants_per_class, label_max_mutants, label_timeout_s:
+            how labels are made (see ``LabelSettings``).
+        import_min_count: minimum training programs importing a module for it to enter
+            the import vocabulary.
+        num_threads: torch CPU threads (0: torch's default). Default 1: on the 2-core
+            machines this project is measured on, a training step took 1.0 s with one
+            thread and 3.5 s with two (the scatter/sparse kernels contend); raise it on
+            a larger CPU after measuring.
+        progress: tqdm progress bars.
+    """
+
+    data: str | None = None
+    output: str = DEFAULT_OUTPUT_DIR
+    epochs: int | None = None
+    batch_size: int = 32
+    lr: float = 1e-3
+    weight_decay: float = 0.01
+    weight_code: float = 1.0
+    weight_confidence: float = 1.0
+    weight_imports: float = 0.5
+    weight_bugs: float = 0.5
+    scheduler_patience: int = 5
+    scheduler_factor: float = 0.5
+    early_stopping_patience: int = 10
+    grad_clip: float = 1.0
+    checkpoint_every: int = 5
+    device: str = "auto"
+    seed: int = 0
+    limit: int | None = None
+    per_group: int = 4
+    temperature: float = 0.1
+    log_every: int = 10
+    layer_channels: tuple[int, ...] = (512, 512, 256)
+    dropout: float = 0.1
+    pooling: str = "mean"
+    edges: str = "all"
+    label_max_tests: int = 10
+    label_mutants_per_class: int = 1
+    label_max_mutants: int = 4
+    label_timeout_s: float = 2.0
+    import_min_count: int = 2
+    num_threads: int = 1
+    progress: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.layer_channels = tuple(int(c) for c in self.layer_channels)
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise :class:`ConfigError` naming the first bad value."""
+        positive_ints = ("batch_size", "checkpoint_every", "per_group", "log_every")
+        for name in positive_ints:
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+        if self.epochs is not None and (not isinstance(self.epochs, int) or self.epochs < 1):
+            raise ConfigError(f"epochs must be a positive integer, got {self.epochs!r}")
+        if self.limit is not None and self.limit < 1:
+            raise ConfigError(f"limit must be a positive number of problems, got {self.limit!r}")
+        if not self.lr > 0:
+            raise ConfigError(f"lr must be > 0, got {self.lr!r}")
+        for name in ("weight_code", "weight_confidence", "weight_imports", "weight_bugs"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)!r}")
+        if not 0 <= self.dropout < 1:
+            raise ConfigError(f"dropout must be in [0, 1), got {self.dropout!r}")
+        if not 0 < self.scheduler_factor < 1:
+            raise ConfigError(f"scheduler_factor must be in (0, 1), got {self.scheduler_factor!r}")
+        if self.scheduler_patience < 0 or self.early_stopping_patience < 1:
+            raise ConfigError("scheduler_patience must be >= 0 and early_stopping_patience >= 1")
+        if not self.grad_clip > 0 or not self.temperature > 0:
+            raise ConfigError("grad_clip and temperature must be > 0")
+        if self.edges not in ("all", "syntax"):
+            raise ConfigError(f"edges must be 'all' or 'syntax', got {self.edges!r}")
+        if not self.layer_channels or min(self.layer_channels) < 1:
+            raise ConfigError(f"layer_channels must be positive sizes, got {self.layer_channels!r}")
+
+    # ------------------------------------------------------------------ files
+    def to_dict(self) -> dict[str, Any]:
+        values = dataclasses.asdict(self)
+        values["layer_channels"] = list(self.layer_channels)
+        return values
+
+    def save(self, path: str | Path) -> Path:
+        """Write the config as YAML (``.yaml``/``.yml``) or JSON (anything else)."""
+        path = Path(path)
+        values = self.to_dict()
+        if path.suffix in (".yaml", ".yml"):
+            path.write_text(yaml.safe_dump(values, sort_keys=False))
+        else:
+            path.write_text(json.dumps(values, indent=2))
+        return path
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any], *, source: str = "config") -> TrainConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ConfigError(f"{source}: unknown setting(s) {unknown}; known: {sorted(known)}")
+        try:
+            return cls(**values)
+        except TypeError as error:
+            raise ConfigError(f"{source}: {error}") from None
+
+    @classmethod
+    def load(cls, path: str | Path) -> TrainConfig:
+        """Read a YAML or JSON config file."""
+        path = Path(path).expanduser()
+        try:
+            text = path.read_text()
+        except OSError as error:
+            raise ConfigError(f"cannot read config {path}: {error.strerror}") from None
+        try:
+            values = yaml.safe_load(text) if path.suffix in (".yaml", ".yml") else json.loads(text)
+        except (yaml.YAMLError, json.JSONDecodeError) as error:
+            raise ConfigError(f"config {path} is not valid YAML/JSON: {error}") from None
+        if not isinstance(values, dict):
+            raise ConfigError(f"config {path} must hold a mapping of settings")
+        return cls.from_dict(values, source=str(path))
+
+
+# ---------------------------------------------------------------------- command line
+def _option(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _parser_for(kind: Any):
+    """A string → value converter for a field's annotated type."""
+    origin = typing.get_origin(kind)
+    args = [a for a in typing.get_args(kind) if a is not type(None)]
+    if origin in (typing.Union, types.UnionType) and len(args) == 1:
+        return _parser_for(args[0])
+    if origin is tuple:
+        return lambda text: tuple(int(part) for part in text.split(","))
+    if kind is bool:
+        return lambda text: text.lower() in ("1", "true", "yes", "on")
+    if kind in (int, float, str):
+        return kind
+    return None
+
+
+def add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add one ``--option`` per ``TrainConfig`` field (default: not given)."""
+    hints = typing.get_type_hints(TrainConfig)
+    group = parser.add_argument_group("training settings (override --config and defaults)")
+    for item in fields(TrainConfig):
+        convert = _parser_for(hints[item.name])
+        if convert is None:
+            continue
+        default = item.default if item.default is not dataclasses.MISSING else None
+        shown = ",".join(map(str, default)) if isinstance(default, tuple) else default
+        group.add_argument(
+            _option(item.name),
+            dest=item.name,
+            type=convert,
+            default=argparse.SUPPRESS,
+            metavar=item.name.split("_")[-1].upper(),
+            help=f"(default: {shown})",
+        )
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    """``--config FILE`` (if any) with command-line overrides on top."""
+    base = TrainConfig.load(args.config).to_dict() if getattr(args, "config", None) else {}
+    for item in fields(TrainConfig):
+        if hasattr(args, item.name):
+            base[item.name] = getattr(args, item.name)
+    return TrainConfig.from_dict(base, source="command line")

@@ -1,0 +1,165 @@
+"""The multi-task loss: contrastive embedding, confidence, imports, bugs and bug location.
+
+Heads whose label is missing for a sample are masked out of the mean, never fed zeros.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F  # noqa: N812
+from torch import Tensor
+
+
+def info_nce(embedding: Tensor, group: Tensor, mask: Tensor, temperature: float = 0.1) -> Tensor:
+    r"""Supervised InfoNCE (SupCon) with in-batch negatives.
+
+    For each anchor :math:`i` with at least one positive :math:`P(i)` (another masked-in
+    sample of the same group),
+
+    .. math::
+        \ell_i = -\frac{1}{|P(i)|} \sum_{p \in P(i)}
+            \log \frac{\exp(z_i \cdot z_p / \tau)}{\sum_{a \ne i} \exp(z_i \cdot z_a / \tau)}
+
+    where the denominator runs over the masked-in samples.
+
+    Args:
+        embedding: ``[B, D]`` L2-normalised embeddings.
+        group: ``[B]`` group (problem) ids.
+        mask: ``[B]`` bool, which samples take part (correct programs only).
+        temperature: :math:`\tau`.
+
+    Returns:
+        The mean over anchors that have a positive; ``0`` (with grad) when none has.
+    """
+    z = embedding[mask]
+    g = group[mask]
+    if z.size(0) < 2:
+        return embedding.sum() * 0.0
+    logits = z @ z.t() / temperature
+    self_mask = torch.eye(z.size(0), dtype=torch.bool, device=z.device)
+    logits = logits.masked_fill(self_mask, float("-inf"))
+    positives = (g.unsqueeze(0) == g.unsqueeze(1)) & ~self_mask
+    has_positive = positives.any(dim=1)
+    if not has_positive.any():
+        return embedding.sum() * 0.0
+    log_prob = logits - torch.logsumexp(logits, dim=1, keepdim=True)
+    log_prob = log_prob.masked_fill(~positives, 0.0)
+    per_anchor = -log_prob.sum(dim=1) / positives.sum(dim=1).clamp(min=1)
+    return per_anchor[has_positive].mean()
+
+
+def node_log_softmax(logits: Tensor, batch: Tensor, num_graphs: int) -> Tensor:
+    """Log-softmax of node scores within each graph.
+
+    Args:
+        logits: ``[N]`` node scores.
+        batch: ``[N]`` graph index of each node.
+        num_graphs: ``B``.
+    """
+    maxima = torch.full((num_graphs,), float("-inf"), device=logits.device, dtype=logits.dtype)
+    maxima = maxima.scatter_reduce(0, batch, logits.detach(), reduce="amax", include_self=True)
+    shifted = logits - maxima[batch]
+    sums = torch.zeros(num_graphs, device=logits.device, dtype=logits.dtype)
+    sums = sums.index_add(0, batch, shifted.exp())
+    return shifted - sums.log()[batch]
+
+
+def bug_location_loss(node_logits: Tensor, batch: Tensor, ptr: Tensor, bug_node: Tensor) -> Tensor:
+    """Cross-entropy over each mutated graph's nodes; 0 (with grad) when none is mutated.
+
+    Args:
+        node_logits: ``[N]``; batch: ``[N]``; ptr: ``[B + 1]`` node offsets;
+        bug_node: ``[B]`` local index of the mutated node, -1 when there is none.
+    """
+    located = bug_node >= 0
+    if not located.any():
+        return node_logits.sum() * 0.0
+    log_prob = node_log_softmax(node_logits, batch, bug_node.numel())
+    targets = (ptr[:-1] + bug_node)[located]
+    return -log_prob[targets].mean()
+
+
+def masked_bce(logits: Tensor, targets: Tensor, mask: Tensor, pos_weight: Tensor | None) -> Tensor:
+    """Multi-label BCE over the rows where ``mask`` is True (0 with grad when none is).
+
+    Args:
+        logits, targets: ``[B, C]``; mask: ``[B]`` bool; pos_weight: ``[C]`` or None.
+    """
+    if logits.size(1) == 0 or not mask.any():
+        return logits.sum() * 0.0
+    return F.binary_cross_entropy_with_logits(logits[mask], targets[mask], pos_weight=pos_weight)
+
+
+@dataclass
+class LossWeights:
+    code: float = 1.0
+    confidence: float = 1.0
+    imports: float = 0.5
+    bugs: float = 0.5
+
+
+class MultiTaskLoss(torch.nn.Module):
+    """Weighted sum of the head losses; ``forward`` returns ``(total, parts)``.
+
+    Args:
+        weights: per-head weights (the original spec: 1.0, 1.0, 0.5, 0.5).
+        import_pos_weight: ``[V]`` positive-class weights for the import BCE.
+        bug_pos_weight: ``[C]`` positive-class weights for the bug BCE.
+        temperature: InfoNCE temperature.
+    """
+
+    def __init__(
+        self,
+        weights: LossWeights | None = None,
+        import_pos_weight: Tensor | None = None,
+        bug_pos_weight: Tensor | None = None,
+        temperature: float = 0.1,
+    ) -> None:
+        super().__init__()
+        self.weights = weights or LossWeights()
+        self.temperature = temperature
+        self.register_buffer("import_pos_weight", import_pos_weight, persistent=False)
+        self.register_buffer("bug_pos_weight", bug_pos_weight, persistent=False)
+
+    def forward(self, output, batch) -> tuple[Tensor, dict[str, float]]:
+        confidence = batch.confidence.float()
+        correct = confidence > 0.5
+        parts = {
+            "code": info_nce(output.embedding, batch.group, correct, self.temperature),
+            "confidence": F.binary_cross_entropy_with_logits(output.confidence_logit, confidence),
+            "imports": masked_bce(
+                output.import_logits,
+                batch.imports.float(),
+                torch.ones_like(correct),
+                self.import_pos_weight,
+            ),
+            "bugs": masked_bce(
+                output.bug_logits, batch.bugs.float(), batch.bug_mask.bool(), self.bug_pos_weight
+            ),
+            "bug_location": bug_location_loss(
+                output.bug_node_logits, output.batch, batch.ptr, batch.bug_node
+            ),
+        }
+        w = self.weights
+        total = (
+            w.code * parts["code"]
+            + w.confidence * parts["confidence"]
+            + w.imports * parts["imports"]
+            + w.bugs * (parts["bugs"] + parts["bug_location"])
+        )
+        return total, {name: float(value.detach()) for name, value in parts.items()}
+
+
+def positive_class_weights(targets: Tensor, max_weight: float = 20.0) -> Tensor:
+    """``pos_weight`` = negatives / positives per column of ``[B, C]`` targets, clamped.
+
+    Columns without positives get weight 1.
+    """
+    positives = targets.float().sum(0)
+    negatives = targets.size(0) - positives
+    weight = torch.where(
+        positives > 0, negatives / positives.clamp(min=1), torch.ones_like(positives)
+    )
+    return weight.clamp(min=1.0, max=max_weight)

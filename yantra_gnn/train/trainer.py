@@ -1,0 +1,408 @@
+"""The training loop: multi-task loss, validation every epoch, checkpoints, exact resume."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch_geometric.loader import DataLoader
+from tqdm.auto import tqdm
+
+from yantra_gnn.checkpoint import (
+    load_checkpoint,
+    save_checkpoint,
+    save_model_for_inference,
+    set_rng_state,
+)
+from yantra_gnn.data.codecontests import iter_problems, prepare_dataset
+from yantra_gnn.data.dataset import CodeContestsDataset, GroupBatchSampler
+from yantra_gnn.data.labels import LabelSettings
+from yantra_gnn.device import batch_to_device, resolve_device
+from yantra_gnn.errors import ConfigError, DatasetError
+from yantra_gnn.evaluation.ablation import edge_transform
+from yantra_gnn.nn import ModelConfig, YantraGNN
+from yantra_gnn.train.config import DEFAULT_DATA_DIR, FULL_EPOCHS, SAMPLE_EPOCHS, TrainConfig
+from yantra_gnn.train.losses import LossWeights, MultiTaskLoss, positive_class_weights
+from yantra_gnn.train.metrics import collect_predictions, headline_metrics
+
+logger = logging.getLogger(__name__)
+
+LOSS_PARTS = ("code", "confidence", "imports", "bugs", "bug_location")
+BEST, LAST = "best_model.pt", "last_model.pt"
+INFERENCE_MODEL = "best_model.safetensors"
+
+
+@dataclass
+class TrainResult:
+    """What :meth:`Trainer.fit` leaves behind."""
+
+    output: Path
+    epochs_run: int
+    best_epoch: int
+    best_val_loss: float
+    stopped_early: bool
+    interrupted: bool
+    history: list[dict[str, Any]] = field(default_factory=list)
+    inference_model: Path | None = None
+
+
+def bundled_sample_path() -> Path:
+    """The CodeContests-schema sample shipped in the package."""
+    return Path(str(resources.files("yantra_gnn.data") / "sample" / "codecontests_sample.jsonl"))
+
+
+def prepare_from_file(source: Path, seed: int) -> Path:
+    """Prepare a raw CodeContests-schema file once into ``~/.yantra/datasets``."""
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:12]
+    root = Path("~/.yantra/datasets").expanduser() / f"{source.stem}-{digest}-seed{seed}"
+    if not (root / "train.jsonl").exists():
+        prepare_dataset(iter_problems(source), root, seed=seed, source_label=str(source))
+    return root
+
+
+def resolve_data(config: TrainConfig) -> tuple[Path, bool]:
+    """The prepared dataset directory to train on, and whether it is the bundled sample."""
+    if config.data:
+        path = Path(config.data).expanduser()
+        if path.is_dir():
+            return path, False
+        if path.is_file():
+            return prepare_from_file(path, config.seed), False
+        raise DatasetError(
+            f"--data {path} does not exist; give a prepared directory (yantra-gnn download "
+            f"--output DIR) or a CodeContests .jsonl/.parquet file"
+        )
+    default = Path(DEFAULT_DATA_DIR).expanduser()
+    if (default / "train.jsonl").exists():
+        return default, False
+    sample = bundled_sample_path()
+    logger.info(
+        "no prepared dataset in %s: training on the bundled sample (%s); get the full "
+        "CodeContests set with `yantra-gnn download --output %s`",
+        DEFAULT_DATA_DIR,
+        sample.name,
+        DEFAULT_DATA_DIR,
+    )
+    return prepare_from_file(sample, config.seed), True
+
+
+def seed_everything(seed: int) -> None:
+    import random
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+class Trainer:
+    """Trains a :class:`~yantra_gnn.nn.YantraGNN` as :class:`TrainConfig` says.
+
+    Args:
+        config: the run's settings.
+        resume: ``None``, ``"last"`` (``output/last_model.pt``) or a checkpoint path.
+    """
+
+    def __init__(self, config: TrainConfig, resume: str | None = None) -> None:
+        self.config = config
+        self.output = Path(config.output).expanduser()
+        self.resume = resume
+        self.device = resolve_device(config.device)
+        if config.num_threads:
+            torch.set_num_threads(config.num_threads)
+        seed_everything(config.seed)
+        self.data_root, self.is_sample = resolve_data(config)
+        self.epochs = config.epochs or (SAMPLE_EPOCHS if self.is_sample else FULL_EPOCHS)
+        settings = LabelSettings(
+            timeout_s=config.label_timeout_s,
+            max_tests=config.label_max_tests,
+            mutants_per_class=config.label_mutants_per_class,
+            max_mutants_per_solution=config.label_max_mutants,
+            seed=config.seed,
+        )
+        common = {
+            "settings": settings,
+            "import_min_count": config.import_min_count,
+            "limit": config.limit,
+            "progress": config.progress,
+            "transform": edge_transform(config.edges),
+        }
+        self.train_set = CodeContestsDataset(self.data_root, "train", **common)
+        self.val_set = CodeContestsDataset(self.data_root, "val", **common)
+        if len(self.train_set) == 0 or len(self.val_set) == 0:
+            raise DatasetError(
+                f"{self.data_root}: no labelled programs in the train or val split; "
+                "use more problems (--limit) or check the data"
+            )
+        self.sampler = GroupBatchSampler(
+            self.train_set.groups, config.batch_size, per_group=config.per_group, seed=config.seed
+        )
+        self.train_loader = DataLoader(self.train_set, batch_sampler=self.sampler)
+        self.val_loader = DataLoader(self.val_set, batch_size=config.batch_size, shuffle=False)
+
+        self.model_config = ModelConfig(
+            layer_channels=config.layer_channels,
+            dropout=config.dropout,
+            pooling=config.pooling,
+            import_vocab=self.train_set.import_vocab,
+            bug_classes=self.train_set.bug_classes,
+        )
+        self.model = YantraGNN(self.model_config).to(self.device)
+        self.optimizer = torch.optim.AdamW(
+            self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay
+        )
+        self.scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+            self.optimizer,
+            mode="min",
+            factor=config.scheduler_factor,
+            patience=config.scheduler_patience,
+        )
+        labels = [self.train_set[i] for i in range(len(self.train_set))]
+        bug_rows = torch.cat([d.bugs for d in labels if bool(d.bug_mask)] or [torch.zeros(0, 0)])
+        self.loss = MultiTaskLoss(
+            LossWeights(
+                config.weight_code,
+                config.weight_confidence,
+                config.weight_imports,
+                config.weight_bugs,
+            ),
+            import_pos_weight=positive_class_weights(torch.cat([d.imports for d in labels])),
+            bug_pos_weight=positive_class_weights(bug_rows) if bug_rows.numel() else None,
+            temperature=config.temperature,
+        ).to(self.device)
+        self.start_epoch = 0
+        self.best_val_loss = math.inf
+        self.best_epoch = 0
+        self.epochs_without_improvement = 0
+        self.history: list[dict[str, Any]] = []
+        if resume:
+            self._resume(resume)
+
+    # ------------------------------------------------------------------ state
+    def _checkpoint_path(self, resume: str) -> Path:
+        path = self.output / LAST if resume == "last" else Path(resume).expanduser()
+        if not path.exists():
+            raise ConfigError(f"cannot resume: {path} does not exist (train once first)")
+        return path
+
+    def _resume(self, resume: str) -> None:
+        path = self._checkpoint_path(resume)
+        info = load_checkpoint(
+            path,
+            self.model,
+            self.optimizer,
+            self.device,
+            scheduler=self.scheduler,
+            restore_rng=False,
+        )
+        extra = info.extra_state or {}
+        self.start_epoch = info.epoch
+        self.best_val_loss = float(extra.get("best_val_loss", math.inf))
+        self.best_epoch = int(extra.get("best_epoch", 0))
+        self.epochs_without_improvement = int(extra.get("epochs_without_improvement", 0))
+        self.history = list(extra.get("history", []))
+        if "rng" in extra:
+            set_rng_state(extra["rng"])
+        logger.info("resumed from %s after epoch %d", path, info.epoch)
+
+    def _save(self, epoch: int, train_loss: float, val_loss: float, path: Path) -> None:
+        from yantra_gnn.checkpoint import rng_state
+
+        save_checkpoint(
+            self.model,
+            self.optimizer,
+            epoch,
+            train_loss,
+            val_loss,
+            path,
+            {
+                "data": str(self.data_root),
+                "edges": self.config.edges,
+                "train_config": self.config.to_dict(),
+            },
+            scheduler=self.scheduler,
+            extra_state={
+                "best_val_loss": self.best_val_loss,
+                "best_epoch": self.best_epoch,
+                "epochs_without_improvement": self.epochs_without_improvement,
+                "history": self.history,
+                "rng": rng_state(),
+            },
+        )
+
+    # ------------------------------------------------------------------ loop
+    def train_epoch(self, epoch: int) -> dict[str, float]:
+        self.model.train()
+        self.sampler.set_epoch(epoch)
+        totals = dict.fromkeys(("loss", *LOSS_PARTS), 0.0)
+        graphs = 0
+        bar = tqdm(
+            self.train_loader,
+            desc=f"epoch {epoch + 1}/{self.epochs}",
+            disable=not self.config.progress,
+            leave=False,
+        )
+        for step, batch in enumerate(bar, 1):
+            batch = batch_to_device(batch, self.device)
+            output = self.model(batch)
+            loss, parts = self.loss(output, batch)
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
+            self.optimizer.step()
+            n = batch.num_graphs
+            graphs += n
+            totals["loss"] += float(loss.detach()) * n
+            for name, value in parts.items():
+                totals[name] += value * n
+            bar.set_postfix(loss=f"{loss.item():.3f}")
+            if step % self.config.log_every == 0:
+                logger.info(
+                    "epoch %d batch %d/%d loss %.4f (%s)",
+                    epoch + 1,
+                    step,
+                    len(self.train_loader),
+                    loss.item(),
+                    ", ".join(f"{k} {v:.3f}" for k, v in parts.items()),
+                )
+        return {name: value / max(graphs, 1) for name, value in totals.items()}
+
+    @torch.no_grad()
+    def validate(self) -> tuple[dict[str, float], dict[str, float]]:
+        """Validation losses and the headline metrics of every head."""
+        self.model.eval()
+        totals = dict.fromkeys(("loss", *LOSS_PARTS), 0.0)
+        graphs = 0
+        outputs = []
+        for batch in self.val_loader:
+            batch = batch_to_device(batch, self.device)
+            output = self.model(batch)
+            loss, parts = self.loss(output, batch)
+            n = batch.num_graphs
+            graphs += n
+            totals["loss"] += float(loss) * n
+            for name, value in parts.items():
+                totals[name] += value * n
+            outputs.append((output, batch))
+        losses = {name: value / max(graphs, 1) for name, value in totals.items()}
+        return losses, headline_metrics(collect_predictions(outputs))
+
+    def fit(self) -> TrainResult:
+        self.output.mkdir(parents=True, exist_ok=True)
+        self.config.save(self.output / "config.yaml")
+        logger.info(
+            "training on %s: %d train / %d val graphs (%d / %d problems), %d epochs, device %s, "
+            "%s parameters",
+            self.data_root,
+            len(self.train_set),
+            len(self.val_set),
+            len(self.train_set.group_names),
+            len(self.val_set.group_names),
+            self.epochs,
+            self.device,
+            f"{sum(p.numel() for p in self.model.parameters()):,}",
+        )
+        stopped_early = interrupted = False
+        epoch = self.start_epoch
+        train_loss = val_loss = math.nan
+        try:
+            while epoch < self.epochs:
+                started = time.perf_counter()
+                train = self.train_epoch(epoch)
+                val, metrics = self.validate()
+                epoch += 1
+                train_loss, val_loss = train["loss"], val["loss"]
+                self.scheduler.step(val_loss)
+                improved = val_loss < self.best_val_loss - 1e-6
+                if improved:
+                    self.best_val_loss, self.best_epoch = val_loss, epoch
+                    self.epochs_without_improvement = 0
+                else:
+                    self.epochs_without_improvement += 1
+                row = {
+                    "epoch": epoch,
+                    "seconds": round(time.perf_counter() - started, 3),
+                    "lr": self.optimizer.param_groups[0]["lr"],
+                    **{f"train_{k}": v for k, v in train.items()},
+                    **{f"val_{k}": v for k, v in val.items()},
+                    **{f"val_{k}": v for k, v in metrics.items()},
+                }
+                self.history.append(row)
+                self._append_metrics(row)
+                logger.info(
+                    "epoch %d/%d: train loss %.4f, val loss %.4f%s | %s | %.1fs",
+                    epoch,
+                    self.epochs,
+                    train_loss,
+                    val_loss,
+                    " (best)" if improved else "",
+                    ", ".join(f"{k} {v:.3f}" for k, v in metrics.items()),
+                    row["seconds"],
+                )
+                if improved:
+                    self._save(epoch, train_loss, val_loss, self.output / BEST)
+                if epoch % self.config.checkpoint_every == 0:
+                    self._save(epoch, train_loss, val_loss, self.output / f"epoch_{epoch:03d}.pt")
+                self._save(epoch, train_loss, val_loss, self.output / LAST)
+                if self.epochs_without_improvement >= self.config.early_stopping_patience:
+                    stopped_early = True
+                    logger.info(
+                        "early stop: no improvement for %d epochs", self.epochs_without_improvement
+                    )
+                    break
+        except KeyboardInterrupt:
+            interrupted = True
+            logger.warning(
+                "interrupted: %s holds the state after epoch %d; continue with --resume last",
+                self.output / LAST,
+                epoch,
+            )
+        inference = None
+        if (self.output / BEST).exists():
+            best = YantraGNN(self.model_config)
+            load_checkpoint(self.output / BEST, best, device="cpu")
+            inference = save_model_for_inference(best, self.output / INFERENCE_MODEL)
+        if self.history:
+            from yantra_gnn.train.plots import plot_history
+
+            plot_history(self.history, self.output / "training.png")
+        return TrainResult(
+            output=self.output,
+            epochs_run=epoch,
+            best_epoch=self.best_epoch,
+            best_val_loss=self.best_val_loss,
+            stopped_early=stopped_early,
+            interrupted=interrupted,
+            history=self.history,
+            inference_model=inference,
+        )
+
+    def _append_metrics(self, row: dict[str, Any]) -> None:
+        path = self.output / "metrics.csv"
+        new = not path.exists() or self.start_epoch == 0 and row["epoch"] == 1
+        with path.open("w" if new else "a", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(row))
+            if new:
+                writer.writeheader()
+            writer.writerow(row)
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+        except ImportError:
+            return
+        with SummaryWriter(str(self.output / "tensorboard")) as writer:
+            for key, value in row.items():
+                if key != "epoch":
+                    writer.add_scalar(key, value, row["epoch"])
+
+
+def train(config: TrainConfig, resume: str | None = None) -> TrainResult:
+    """Build a :class:`Trainer` and run it."""
+    return Trainer(config, resume=resume).fit()
