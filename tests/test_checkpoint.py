@@ -331,7 +331,7 @@ def test_another_feature_spec_version_is_refused(tmp_path, monkeypatch):
 
 def test_a_checkpoint_of_another_config_is_refused_with_the_differing_fields(tmp_path):
     path = save_checkpoint(_model(), None, 0, None, None, tmp_path / "c.pt")
-    other = YantraGNN(ModelConfig(**{**SMALL.to_dict(), "pooling": "mean_max"}))
+    other = YantraGNN(ModelConfig(**{**SMALL.to_dict(), "pooling": "attention"}))
     with pytest.raises(CheckpointError, match="pooling"):
         load_checkpoint(path, other)
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from torch_geometric.data import Batch
-from torch_geometric.nn import SAGEConv, global_mean_pool
+from torch_geometric.nn import SAGEConv, global_max_pool, global_mean_pool
 
 from yantra_gnn.errors import ConfigError
 from yantra_gnn.graph import EDGE_TYPES, CodeGraphBuilder, to_dense_features
@@ -82,7 +82,7 @@ def test_default_model_outputs_have_the_documented_shapes_and_ranges(batch):
     assert out.bug_logits.shape == (num_graphs, 8)
     assert out.bug_node_logits.shape == (num_nodes,)
     assert out.node_embeddings.shape == (num_nodes, 256)
-    assert out.graph_embedding.shape == (num_graphs, 256)
+    assert out.graph_embedding.shape == (num_graphs, 512)  # mean_max pooling
     assert torch.equal(out.batch, batch.batch)
     for logits in (out.confidence_logit, out.import_logits, out.bug_logits, out.bug_node_logits):
         probabilities = torch.sigmoid(logits)
@@ -136,7 +136,7 @@ def test_homogeneous_encoder_is_a_plain_pyg_sage_stack(batch):
             if i < len(layers) - 1:
                 h = F.relu(h)
     assert (out.node_embeddings - h).abs().max().item() < 1e-5
-    pooled = global_mean_pool(h, batch.batch)
+    pooled = torch.cat([global_mean_pool(h, batch.batch), global_max_pool(h, batch.batch)], -1)
     assert (out.graph_embedding - pooled).abs().max().item() < 1e-5
 
 

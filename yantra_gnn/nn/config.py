@@ -112,7 +112,7 @@ class ModelConfig:
     layer_channels: tuple[int, ...] = (512, 512, 256)
     dropout: float = 0.1
     activation: str = "relu"
-    pooling: str = "mean"
+    pooling: str = "mean_max"
     edge_groups: tuple[tuple[str, ...], ...] = DEFAULT_EDGE_GROUPS
     head_hidden_channels: int = 256
     embedding_dim: int = 256

@@ -23,7 +23,7 @@ DEFAULT_DATA_DIR = "~/.yantra/datasets/codecontests"
 DEFAULT_OUTPUT_DIR = "~/.yantra/checkpoints/graphsage"
 #: Epochs when training on the bundled sample and ``epochs`` is not set: the sample is
 #: small, and the README's first command must finish in a few minutes on 2 CPU cores.
-SAMPLE_EPOCHS = 6
+SAMPLE_EPOCHS = 20
 #: Epochs on a prepared dataset when ``epochs`` is not set (the original spec).
 FULL_EPOCHS = 100
 
@@ -36,7 +36,7 @@ class TrainConfig:
         data: a prepared dataset directory (``train.jsonl``/``val.jsonl``); ``None`` uses
             ``~/.yantra/datasets/codecontests`` when prepared, else the bundled sample.
         output: where checkpoints, ``metrics.csv``, plots and the inference model go.
-        epochs: ``None`` means 100 on a prepared dataset and 12 on the bundled sample.
+        epochs: ``None`` means 100 on a prepared dataset and 20 on the bundled sample.
         batch_size, lr, weight_decay: AdamW settings.
         weight_code, weight_confidence, weight_imports, weight_bugs: loss weights.
         scheduler_patience, scheduler_factor: ``ReduceLROnPlateau`` on validation loss.
