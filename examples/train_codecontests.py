@@ -17,10 +17,9 @@ Examples::
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
-from yantra_gnn.errors import YantraError
+from yantra_gnn.cli import run_handler
 from yantra_gnn.train.cli import add_train_arguments, run
 
 
@@ -30,16 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     add_train_arguments(parser)
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        datefmt="%H:%M:%S",
-    )
-    try:
-        return run(args)
-    except YantraError as error:
-        print(f"train_codecontests.py: error: {error}", file=sys.stderr)
-        return 1
+    return run_handler("train_codecontests.py", run, args)
 
 
 if __name__ == "__main__":

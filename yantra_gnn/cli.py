@@ -6,6 +6,7 @@ import argparse
 import importlib
 import logging
 import sys
+from collections.abc import Callable
 
 from yantra_gnn.errors import YantraError
 
@@ -33,25 +34,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+def run_handler(prog: str, handler: Callable[[argparse.Namespace], int | None], args) -> int:
+    """Configure logging, run a command handler, and turn library errors into one line.
+
+    Returns the handler's exit code, 1 for a :class:`YantraError` (message on stderr,
+    no traceback) and 130 for Ctrl-C.
+    """
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
+        level=logging.DEBUG if getattr(args, "verbose", False) else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         datefmt="%H:%M:%S",
     )
+    try:
+        return int(handler(args) or 0)
+    except YantraError as error:
+        print(f"{prog}: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    try:
-        return int(args.func(args) or 0)
-    except YantraError as error:
-        print(f"yantra-gnn {args.command}: error: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print(f"yantra-gnn {args.command}: interrupted", file=sys.stderr)
-        return 130
+    return run_handler(f"yantra-gnn {args.command}", args.func, args)
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from yantra_gnn.errors import ConfigError, DatasetError, YantraError
+from yantra_gnn.errors import ConfigError, DatasetError
 
 logger = logging.getLogger(__name__)
 
@@ -874,19 +874,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     _add_arguments(parser)
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        datefmt="%H:%M:%S",
-    )
-    try:
-        return run_download(args)
-    except YantraError as error:
-        print(f"{parser.prog}: error: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print(f"{parser.prog}: interrupted", file=sys.stderr)
-        return 130
+    from yantra_gnn.cli import run_handler
+
+    return run_handler(parser.prog, run_download, args)
 
 
 if __name__ == "__main__":
