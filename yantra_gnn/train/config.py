@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from yantra_gnn.errors import ConfigError
+from yantra_gnn.nn.config import ModelConfig
 
 DEFAULT_DATA_DIR = "~/.yantra/datasets/codecontests"
 DEFAULT_OUTPUT_DIR = "~/.yantra/checkpoints/graphsage"
@@ -49,7 +50,8 @@ class TrainConfig:
         per_group: programs of one problem put together in a batch (contrastive positives).
         temperature: InfoNCE temperature.
         log_every: log a line every N batches.
-        layer_channels, dropout, pooling: the model (978 → 512 → 512 → 256, 0.1).
+        layer_channels, dropout, pooling: the model (978 → 512 → 512 → 256, 0.1, and
+            ``ModelConfig``'s default pooling).
         edges: ``all`` (AST + dataflow) or ``syntax`` (AST, sibling and token edges only:
             the ablation that shows what dataflow adds).
         label_max_tests, label_mutants_per_class, label_max_mutants, label_timeout_s:
@@ -86,7 +88,7 @@ class TrainConfig:
     log_every: int = 10
     layer_channels: tuple[int, ...] = (512, 512, 256)
     dropout: float = 0.1
-    pooling: str = "mean"
+    pooling: str = ModelConfig.pooling
     edges: str = "all"
     label_max_tests: int = 10
     label_mutants_per_class: int = 1
