@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import sys
@@ -119,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="cpu", help="auto, cpu, cuda, mps (default cpu)")
     args = parser.parse_args(argv)
 
+    load_at_start = [round(v, 2) for v in os.getloadavg()]
     sources, origin = load_solutions(args.data, args.limit)
     device = resolve_device(args.device)
     torch.manual_seed(0)
@@ -180,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         "device": str(device),
         "cpu": platform.processor() or platform.machine(),
         "torch_num_threads": torch.get_num_threads(),
+        "load_average_start_end": [load_at_start, [round(v, 2) for v in os.getloadavg()]],
         "torch_version": torch.__version__,
         "model": repr(model),
         "weights": "untrained (random init); latency does not depend on the weights' values",

@@ -44,17 +44,23 @@ from _common import load_solutions  # noqa: E402
 
 from yantra_gnn.data.mutate import sample_mutants  # noqa: E402
 from yantra_gnn.graph import CodeGraphBuilder  # noqa: E402
-from yantra_gnn.nn import BUG_CLASSES, DEFAULT_IMPORT_VOCAB, ModelConfig, YantraGNN  # noqa: E402
+from yantra_gnn.nn import (  # noqa: E402
+    BUG_CLASSES,
+    DEFAULT_IMPORT_VOCAB,
+    SYNTAX_DATAFLOW_GROUPS,
+    ModelConfig,
+    YantraGNN,
+)
 
 warnings.filterwarnings("ignore", message="Sparse invariant checks")
 
 VARIANTS: dict[str, dict] = {
     "homogeneous/mean": {"edge_groups": (), "pooling": "mean"},
-    "grouped/mean": {"pooling": "mean"},
+    "grouped/mean": {"edge_groups": SYNTAX_DATAFLOW_GROUPS, "pooling": "mean"},
     "homogeneous/mean_max": {"edge_groups": (), "pooling": "mean_max"},
-    "grouped/mean_max": {"pooling": "mean_max"},
+    "grouped/mean_max": {"edge_groups": SYNTAX_DATAFLOW_GROUPS, "pooling": "mean_max"},
     "homogeneous/attention": {"edge_groups": (), "pooling": "attention"},
-    "grouped/attention": {"pooling": "attention"},
+    "grouped/attention": {"edge_groups": SYNTAX_DATAFLOW_GROUPS, "pooling": "attention"},
 }
 
 

@@ -25,7 +25,7 @@ from yantra_gnn.checkpoint import (
 )
 from yantra_gnn.errors import CheckpointError
 from yantra_gnn.graph import FEATURE_SPEC_VERSION, CodeGraphBuilder
-from yantra_gnn.nn import ModelConfig, YantraGNN
+from yantra_gnn.nn import SYNTAX_DATAFLOW_GROUPS, ModelConfig, YantraGNN
 from yantra_gnn.version import __version__
 
 warnings.filterwarnings("ignore", message="Sparse invariant checks")
@@ -100,7 +100,9 @@ def test_checkpoint_round_trip_restores_weights_and_fields(tmp_path, batch):
 
 
 def test_inference_file_round_trip_rebuilds_the_model_from_the_file_alone(tmp_path, batch):
-    config = ModelConfig(**{**SMALL.to_dict(), "pooling": "attention", "edge_groups": ()})
+    config = ModelConfig(
+        **{**SMALL.to_dict(), "pooling": "attention", "edge_groups": SYNTAX_DATAFLOW_GROUPS}
+    )
     model = _model(3, config)
     path = save_model_for_inference(model, tmp_path / "model.safetensors")
     loaded = load_model_for_inference(path, device="cpu")

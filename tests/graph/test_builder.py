@@ -202,3 +202,13 @@ def test_builds_every_shared_solution(builder, mini_solutions):
         data = builder.build(source)
         assert data.num_nodes > 5
         assert data.x.shape[0] == data.num_nodes
+
+
+def test_stripped_imports_leave_no_trace_in_features_or_edges(builder):
+    body = "n = int(input())\nfor i in range(n):\n    print(i * 2)\n"
+    with_imports = "import sys\nfrom math import gcd\n\n" + body
+    stripped = builder.build(with_imports, strip_imports=True)
+    plain = builder.build(body)
+    assert torch.equal(stripped.x.to_dense(), plain.x.to_dense())
+    assert torch.equal(stripped.edge_index, plain.edge_index)
+    assert torch.equal(stripped.edge_type, plain.edge_type)

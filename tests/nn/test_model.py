@@ -13,7 +13,7 @@ from torch_geometric.nn import SAGEConv, global_max_pool, global_mean_pool
 from yantra_gnn.errors import ConfigError
 from yantra_gnn.graph import EDGE_TYPES, CodeGraphBuilder, to_dense_features
 from yantra_gnn.nn import BUG_CLASSES, ModelConfig, ModelOutput, YantraGNN
-from yantra_gnn.nn.config import DATAFLOW_EDGE_TYPES, SYNTAX_EDGE_TYPES
+from yantra_gnn.nn.config import DATAFLOW_EDGE_TYPES, SYNTAX_DATAFLOW_GROUPS, SYNTAX_EDGE_TYPES
 from yantra_gnn.nn.encoder import GroupedSAGEConv, sparse_rows_matmul
 
 warnings.filterwarnings("ignore", message="Sparse invariant checks")
@@ -34,6 +34,7 @@ SOURCES = [
 ]
 
 SMALL = ModelConfig(layer_channels=(32, 32, 16), head_hidden_channels=16, embedding_dim=12)
+GROUPED = ModelConfig(**{**SMALL.to_dict(), "edge_groups": SYNTAX_DATAFLOW_GROUPS})
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +91,7 @@ def test_default_model_outputs_have_the_documented_shapes_and_ranges(batch):
         assert ((probabilities >= 0) & (probabilities <= 1)).all()
 
 
-@pytest.mark.parametrize("edge_groups", [(), (SYNTAX_EDGE_TYPES, DATAFLOW_EDGE_TYPES)])
+@pytest.mark.parametrize("edge_groups", [(), SYNTAX_DATAFLOW_GROUPS])
 def test_sparse_first_layer_equals_dense_pyg_sageconv(graphs, edge_groups):
     batch = Batch.from_data_list(graphs)
     model = _seeded(ModelConfig(edge_groups=edge_groups))
@@ -141,7 +142,7 @@ def test_homogeneous_encoder_is_a_plain_pyg_sage_stack(batch):
 
 
 def test_grouped_layer_sums_one_sageconv_per_edge_group(batch):
-    model = _seeded(SMALL).eval()
+    model = _seeded(GROUPED).eval()
     layer = model.encoder.layers[1]
     assert isinstance(layer, GroupedSAGEConv) and layer.num_groups == 2
     assert layer.convs[0].root_weight and not layer.convs[1].root_weight
@@ -168,8 +169,9 @@ def test_each_pooling_gives_graph_embeddings_of_its_width(batch, pooling):
     assert torch.allclose(out.embedding.norm(dim=-1), torch.ones(batch.num_graphs), atol=1e-5)
 
 
-def test_sparse_and_dense_inputs_give_the_same_outputs(batch):
-    model = _seeded(SMALL).eval()
+@pytest.mark.parametrize("config", [SMALL, GROUPED], ids=["homogeneous", "grouped"])
+def test_sparse_and_dense_inputs_give_the_same_outputs(batch, config):
+    model = _seeded(config).eval()
     dense_batch = batch.clone()
     dense_batch.x = to_dense_features(batch)
     with torch.no_grad():
@@ -178,8 +180,9 @@ def test_sparse_and_dense_inputs_give_the_same_outputs(batch):
         assert (getattr(a, name) - getattr(b, name)).abs().max().item() < 1e-5, name
 
 
-def test_a_graph_gets_the_same_outputs_alone_as_in_a_batch(graphs, batch):
-    model = _seeded(SMALL).eval()
+@pytest.mark.parametrize("config", [SMALL, GROUPED], ids=["homogeneous", "grouped"])
+def test_a_graph_gets_the_same_outputs_alone_as_in_a_batch(graphs, batch, config):
+    model = _seeded(config).eval()
     with torch.no_grad():
         together = model(batch)
         alone = model(Batch.from_data_list([graphs[1]]))
@@ -191,8 +194,10 @@ def test_a_graph_gets_the_same_outputs_alone_as_in_a_batch(graphs, batch):
     assert torch.allclose(single_data.embedding, alone.embedding, atol=1e-6)
 
 
-def test_every_parameter_gets_a_gradient(batch):
-    model = _seeded(ModelConfig(**{**SMALL.to_dict(), "pooling": "attention"})).train()
+@pytest.mark.parametrize("config", [SMALL, GROUPED], ids=["homogeneous", "grouped"])
+@pytest.mark.parametrize("pooling", ["mean_max", "attention"])
+def test_every_parameter_gets_a_gradient(batch, config, pooling):
+    model = _seeded(ModelConfig(**{**config.to_dict(), "pooling": pooling})).train()
     out = model(batch)
     loss = (
         out.embedding.sum()
@@ -249,7 +254,7 @@ def test_wrong_feature_width_is_a_config_error(graphs):
 
 
 def test_out_of_range_edge_type_is_a_config_error(graphs):
-    model = _seeded(SMALL)
+    model = _seeded(GROUPED)
     bad = graphs[2].clone()
     bad.edge_type = bad.edge_type.clone()
     bad.edge_type[0] = len(EDGE_TYPES) + 3
@@ -275,6 +280,18 @@ def test_out_of_range_edge_type_is_a_config_error(graphs):
 def test_invalid_config_values_are_config_errors(changes):
     with pytest.raises(ConfigError):
         ModelConfig(**{**SMALL.to_dict(), **changes})
+
+
+def test_default_passes_messages_over_every_edge_and_ignores_edge_type(batch):
+    model = _seeded(SMALL).eval()
+    assert SMALL.edge_groups == () and ModelConfig().edge_groups == ()
+    shuffled = batch.clone()
+    shuffled.edge_type = torch.zeros_like(batch.edge_type)
+    with torch.no_grad():
+        assert torch.equal(model(batch).embedding, model(shuffled).embedding)
+    grouped = _seeded(GROUPED).eval()
+    with torch.no_grad():
+        assert not torch.allclose(grouped(batch).embedding, grouped(shuffled).embedding)
 
 
 def test_edge_groups_must_cover_every_edge_type_with_known_names():

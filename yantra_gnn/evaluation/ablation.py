@@ -3,8 +3,9 @@
 Training and evaluating a model on :class:`SyntaxEdgesOnly` graphs measures what the
 dataflow edges (last write, last read, computed-from, calls, returns, formal
 arguments) add over the syntax tree and the token order. The model architecture stays
-the same (its dataflow edge group just receives no edges), so the two runs differ only
-in their input.
+the same (with one edge group the dataflow edges are simply absent from it; with the
+syntax/dataflow grouping the dataflow group receives no edges), so the two runs differ
+only in their input.
 """
 
 from __future__ import annotations

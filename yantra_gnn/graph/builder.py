@@ -258,7 +258,11 @@ class _GraphAssembler:
                 error_below[up] = True
 
         flags_np = np.asarray(flags)
-        last_row = max(tree.end_row[0], 1)
+        # Rows relative to the graph's own first and last line, so that stripped import
+        # lines leave no trace (the module node still spans the whole file).
+        rows = np.asarray([tree.start_row[v] for v in nodes])
+        first_row = int(rows[1:].min()) if n > 1 else 0
+        last_row = max(tree.end_row[v] for v in nodes[1:]) if n > 1 else 0
         generic = {
             "depth": np.minimum([tree.depth[v] for v in nodes], 64) / 64,
             "named_child_count": np.minimum(self.child_count, 16) / 16,
@@ -273,7 +277,7 @@ class _GraphAssembler:
             "in_try": (flags_np >> 1 & 1).astype(np.float64),
             "in_lambda": (flags_np >> 2 & 1).astype(np.float64),
             "in_condition": (flags_np >> 3 & 1).astype(np.float64),
-            "relative_line": np.asarray([tree.start_row[v] for v in nodes]) / last_row,
+            "relative_line": np.maximum(rows - first_row, 0) / max(last_row - first_row, 1),
             "subtree_size": np.log2(1.0 + np.asarray(size)) / _LOG2_SCALE,
             "has_error_descendant": np.asarray(error_below, dtype=np.float64),
         }

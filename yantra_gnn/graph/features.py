@@ -29,7 +29,7 @@ torch.sparse.check_sparse_tensor_invariants.disable()
 FEATURE_DIM = 978
 
 #: Bump whenever the meaning of any column changes; saved in every checkpoint.
-FEATURE_SPEC_VERSION = "yantra-features-1.0/tree-sitter-python-kinds-274"
+FEATURE_SPEC_VERSION = "yantra-features-1.1/tree-sitter-python-kinds-274"
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ SCALARS: tuple[str, ...] = (
     "in_try",
     "in_lambda",
     "in_condition",  # inside the condition of an if/elif/while
-    "relative_line",  # start row / last row of the file, in 1/64 steps
+    "relative_line",  # (start row - first code row) / code rows, in 1/64 steps
     "subtree_size",  # log2(1 + named descendants) / 16, in 1/64 steps
     "is_constant_name",  # an ALL_CAPS identifier
     "is_underscore_name",  # ``_`` or a name starting with ``_``

@@ -79,8 +79,10 @@ DATAFLOW_EDGE_TYPES: tuple[str, ...] = (
     "formal_arg_rev",
 )
 
-#: Default edge grouping: one SAGEConv aggregation for syntax edges, one for dataflow.
-DEFAULT_EDGE_GROUPS: tuple[tuple[str, ...], ...] = (SYNTAX_EDGE_TYPES, DATAFLOW_EDGE_TYPES)
+#: Typed message passing: one SAGEConv aggregation for syntax edges, one for dataflow
+#: edges (``ModelConfig(edge_groups=SYNTAX_DATAFLOW_GROUPS)``). Not the default: on the
+#: measurements in docs/model.md it learned no better than one group and costs 1.4×.
+SYNTAX_DATAFLOW_GROUPS: tuple[tuple[str, ...], ...] = (SYNTAX_EDGE_TYPES, DATAFLOW_EDGE_TYPES)
 
 ACTIVATIONS: tuple[str, ...] = ("relu", "gelu", "silu", "elu", "leaky_relu", "tanh")
 POOLINGS: tuple[str, ...] = ("mean", "mean_max", "attention")
@@ -97,11 +99,14 @@ class ModelConfig:
         dropout: dropout probability after each hidden layer and in the heads.
         activation: one of ``ACTIVATIONS``.
         pooling: graph pooling, one of ``"mean"``, ``"mean_max"`` (concatenated
-            mean and max, twice the width) or ``"attention"`` (gated attention).
+            mean and max, twice the width; the default, see docs/model.md) or
+            ``"attention"`` (gated attention).
         edge_groups: edge-type names grouped for message passing: each layer runs
             one SAGEConv aggregation per group and sums them. Every edge type of
-            ``yantra_gnn.graph.EDGE_TYPES`` must be in exactly one group. ``()`` means
-            one group of all edges (plain homogeneous GraphSAGE; ``edge_type`` unused).
+            ``yantra_gnn.graph.EDGE_TYPES`` must be in exactly one group. ``()`` (the
+            default, see docs/model.md) means one group of all edges: plain GraphSAGE
+            over every edge, ``edge_type`` unused. ``SYNTAX_DATAFLOW_GROUPS`` splits
+            syntax and dataflow edges.
         head_hidden_channels: hidden width of each head's two-layer MLP.
         embedding_dim: width of the L2-normalised code embedding.
         import_vocab: module names of the import head's columns.
@@ -113,7 +118,7 @@ class ModelConfig:
     dropout: float = 0.1
     activation: str = "relu"
     pooling: str = "mean_max"
-    edge_groups: tuple[tuple[str, ...], ...] = DEFAULT_EDGE_GROUPS
+    edge_groups: tuple[tuple[str, ...], ...] = ()
     head_hidden_channels: int = 256
     embedding_dim: int = 256
     import_vocab: tuple[str, ...] = DEFAULT_IMPORT_VOCAB

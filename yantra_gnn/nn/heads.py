@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import torch
 from torch import Tensor, nn
 
 from yantra_gnn.nn.encoder import make_activation
@@ -59,7 +58,9 @@ class BugLocationHead(nn.Module):
 
     The node embedding says what the node is; the graph embedding gives the context
     (what the program as a whole seems to do), so the same ``<`` can score high in one
-    program and low in another.
+    program and low in another. It is a two-layer MLP on ``[node ‖ graph]``; the first
+    layer's graph half is applied once per graph and gathered to the nodes (the same
+    function as a ``Linear`` on the concatenation, without an ``[N, C_graph]`` copy).
 
     Shapes:
         - **input:** ``node_embeddings`` ``[N, C_node]``, ``graph_embedding``
@@ -76,14 +77,27 @@ class BugLocationHead(nn.Module):
         dropout: float,
     ) -> None:
         super().__init__()
-        self.mlp = MLPHead(node_channels + graph_channels, hidden_channels, 1, activation, dropout)
+        self.node_channels = node_channels
+        self.graph_channels = graph_channels
+        self.hidden_channels = hidden_channels
+        self.node_hidden = nn.Linear(node_channels, hidden_channels)
+        self.graph_hidden = nn.Linear(graph_channels, hidden_channels, bias=False)
+        self.activation = make_activation(activation)
+        self.dropout = nn.Dropout(dropout)
+        self.out = nn.Linear(hidden_channels, 1)
 
     def reset_parameters(self) -> None:
-        self.mlp.reset_parameters()
+        self.node_hidden.reset_parameters()
+        self.graph_hidden.reset_parameters()
+        self.out.reset_parameters()
 
     def forward(self, node_embeddings: Tensor, graph_embedding: Tensor, batch: Tensor) -> Tensor:
-        context = graph_embedding.index_select(0, batch)
-        return self.mlp(torch.cat([node_embeddings, context], dim=-1)).squeeze(-1)
+        context = self.graph_hidden(graph_embedding).index_select(0, batch)
+        hidden = self.activation(self.node_hidden(node_embeddings) + context)
+        return self.out(self.dropout(hidden)).squeeze(-1)
 
     def __repr__(self) -> str:
-        return f"{self.__class__.__name__}({self.mlp.in_channels} → {self.mlp.hidden_channels} → 1)"
+        return (
+            f"{self.__class__.__name__}({self.node_channels} + {self.graph_channels} → "
+            f"{self.hidden_channels} → 1)"
+        )

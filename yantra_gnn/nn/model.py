@@ -46,8 +46,9 @@ class ModelOutput:
 class YantraGNN(nn.Module):
     """GraphSAGE over code graphs with four heads: embedding, confidence, imports, bugs.
 
-    ``YantraGNN()`` builds the default model (978 → 512 → 512 → 256, syntax and
-    dataflow edge groups, mean pooling); ``YantraGNN(ModelConfig(...))`` any other.
+    ``YantraGNN()`` builds the default model (978 → 512 → 512 → 256 over all edges,
+    mean+max pooling); ``YantraGNN(ModelConfig(...))`` any other, e.g. with
+    ``edge_groups=SYNTAX_DATAFLOW_GROUPS`` for typed message passing.
 
     Args:
         config: the architecture and label vocabularies; default ``ModelConfig()``.

@@ -18,13 +18,15 @@ from typing import Any
 import yaml
 
 from yantra_gnn.errors import ConfigError
-from yantra_gnn.nn.config import ModelConfig
+from yantra_gnn.nn.config import SYNTAX_DATAFLOW_GROUPS, ModelConfig
 
 DEFAULT_DATA_DIR = "~/.yantra/datasets/codecontests"
 DEFAULT_OUTPUT_DIR = "~/.yantra/checkpoints/graphsage"
 #: Epochs when training on the bundled sample and ``epochs`` is not set: the sample is
 #: small, and the README's first command must finish in a few minutes on 2 CPU cores.
 SAMPLE_EPOCHS = 20
+#: ``edge_grouping`` choices → ``ModelConfig.edge_groups``.
+EDGE_GROUPINGS = {"single": (), "syntax_dataflow": SYNTAX_DATAFLOW_GROUPS}
 #: Epochs on a prepared dataset when ``epochs`` is not set (the original spec).
 FULL_EPOCHS = 100
 
@@ -54,6 +56,8 @@ class TrainConfig:
             ``ModelConfig``'s default pooling).
         edges: ``all`` (AST + dataflow) or ``syntax`` (AST, sibling and token edges only:
             the ablation that shows what dataflow adds).
+        edge_grouping: ``single`` (one SAGEConv aggregation over all edges, the model's
+            default) or ``syntax_dataflow`` (one per group, summed).
         label_max_tests, label_mutants_per_class, label_max_mutants, label_timeout_s:
             how labels are made (see ``LabelSettings``).
         import_min_count: minimum training programs importing a module for it to enter
@@ -90,6 +94,7 @@ class TrainConfig:
     dropout: float = 0.1
     pooling: str = ModelConfig.pooling
     edges: str = "all"
+    edge_grouping: str = "single"
     label_max_tests: int = 10
     label_mutants_per_class: int = 1
     label_max_mutants: int = 4
@@ -129,6 +134,10 @@ class TrainConfig:
             raise ConfigError("grad_clip and temperature must be > 0")
         if self.edges not in ("all", "syntax"):
             raise ConfigError(f"edges must be 'all' or 'syntax', got {self.edges!r}")
+        if self.edge_grouping not in EDGE_GROUPINGS:
+            raise ConfigError(
+                f"edge_grouping must be one of {sorted(EDGE_GROUPINGS)}, got {self.edge_grouping!r}"
+            )
         if not self.layer_channels or min(self.layer_channels) < 1:
             raise ConfigError(f"layer_channels must be positive sizes, got {self.layer_channels!r}")
 

@@ -30,7 +30,13 @@ from yantra_gnn.device import batch_to_device, resolve_device
 from yantra_gnn.errors import ConfigError, DatasetError
 from yantra_gnn.evaluation.ablation import edge_transform
 from yantra_gnn.nn import ModelConfig, YantraGNN
-from yantra_gnn.train.config import DEFAULT_DATA_DIR, FULL_EPOCHS, SAMPLE_EPOCHS, TrainConfig
+from yantra_gnn.train.config import (
+    DEFAULT_DATA_DIR,
+    EDGE_GROUPINGS,
+    FULL_EPOCHS,
+    SAMPLE_EPOCHS,
+    TrainConfig,
+)
 from yantra_gnn.train.losses import LossWeights, MultiTaskLoss, positive_class_weights
 from yantra_gnn.train.metrics import collect_predictions, headline_metrics
 
@@ -152,6 +158,7 @@ class Trainer:
             layer_channels=config.layer_channels,
             dropout=config.dropout,
             pooling=config.pooling,
+            edge_groups=EDGE_GROUPINGS[config.edge_grouping],
             import_vocab=self.train_set.import_vocab,
             bug_classes=self.train_set.bug_classes,
         )
