@@ -139,3 +139,13 @@ def test_create_dataloaders(prepared_root):
     assert batch.num_graphs <= 4 and batch.x.is_sparse
     assert batch.imports.shape[0] == batch.num_graphs
     assert len(val.dataset) >= 1 and val.dataset.split == "val"
+
+
+def test_label_matrix_matches_the_items(train_set):
+    imports = train_set.label_matrix("imports")
+    assert imports.shape == (len(train_set), len(train_set.import_vocab))
+    for i in range(len(train_set)):
+        assert torch.equal(imports[i].float(), train_set[i].imports[0])
+        assert bool(train_set.label_matrix("bug_mask")[i]) == bool(train_set[i].bug_mask)
+    with pytest.raises(DatasetError, match="no label"):
+        train_set.label_matrix("x")

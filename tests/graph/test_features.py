@@ -54,12 +54,18 @@ def test_dense_equals_documented_layout():
         assert torch.equal(scalars * 64, (scalars * 64).round())
 
 
-def test_dense_matrix_built_from_column_lists_matches_sparse():
-    columns = [[0, 5, 940], [3]]
-    values = [[1.0, 1.0, 0.5], [1.0]]
-    assert torch.equal(
-        ft.dense_features(columns, values), ft.sparse_features(columns, values).to_dense()
-    )
+def test_sparse_entries_match_the_dense_matrix_and_collapse_hash_collisions():
+    import numpy as np
+
+    rows = np.array([1, 0, 0, 0, 0])
+    cols = np.array([3, 940, 5, 0, 5])  # column 5 twice: a sub-token hash collision
+    values = np.array([1.0, 0.5, 1.0, 1.0, 1.0])
+    x = ft.sparse_from_entries(rows, cols, values, 2)
+    dense = torch.zeros(2, FEATURE_DIM)
+    dense[0, [0, 5, 940]] = torch.tensor([1.0, 1.0, 0.5])
+    dense[1, 3] = 1.0
+    assert x.is_coalesced() and x._nnz() == 4
+    assert torch.equal(x.to_dense(), dense)
 
 
 def test_comparison_operators_are_distinguished():

@@ -46,6 +46,7 @@ logger = logging.getLogger(__name__)
 #: ``origin`` codes stored per item (``Data.origin``).
 ORIGINS: tuple[str, ...] = ("solution", "incorrect_solution", "mutant", "rewrite")
 SPLITS = ("train", "val")
+_LABELS = ("imports", "bugs", "bug_mask", "confidence", "group", "origin", "bug_node")
 _CACHE_FORMAT = 1
 
 
@@ -224,6 +225,20 @@ class CodeContestsDataset(Dataset):
     def groups(self) -> list[int]:
         """The problem index of every item (for group-aware batching)."""
         return [int(item["group"]) for item in self._items]
+
+    def label_matrix(self, name: str) -> torch.Tensor:
+        """One label of every item, stacked without building the graphs.
+
+        ``"imports"`` → ``[n, V]`` bool, ``"bugs"`` → ``[n, C]`` bool, ``"bug_mask"`` →
+        ``[n]`` bool, ``"confidence"`` / ``"group"`` / ``"origin"`` / ``"bug_node"`` → ``[n]``.
+        """
+        if name not in _LABELS:
+            raise DatasetError(f"no label named {name!r}; choose one of {_LABELS}")
+        values = [item[name] for item in self._items]
+        if not values:
+            raise DatasetError(f"{self!r} holds no items")
+        # imports and bugs are stored as [V] / [C] per item, the rest as [1]
+        return torch.stack(values) if name in ("imports", "bugs") else torch.cat(values)
 
     @property
     def stored_bytes_per_graph(self) -> float:

@@ -211,29 +211,6 @@ def quantize(value: float, steps: int = 64) -> float:
     return min(int(value * steps), steps) / steps
 
 
-def dense_features(columns: list[list[int]], values: list[list[float]]) -> torch.Tensor:
-    """The dense ``[N, FEATURE_DIM]`` matrix of per-node column/value lists."""
-    x = torch.zeros(len(columns), FEATURE_DIM)
-    for row, (cols, vals) in enumerate(zip(columns, values, strict=True)):
-        x[row, cols] = torch.tensor(vals, dtype=torch.float32)
-    return x
-
-
-def sparse_features(columns: list[list[int]], values: list[list[float]]) -> torch.Tensor:
-    """Sparse COO ``[N, FEATURE_DIM]`` tensor (coalesced) of per-node sorted column lists."""
-    rows = [row for row, cols in enumerate(columns) for _ in cols]
-    flat_cols = [c for cols in columns for c in cols]
-    flat_vals = [v for vals in values for v in vals]
-    indices = torch.tensor([rows, flat_cols], dtype=torch.long).reshape(2, -1)
-    return torch.sparse_coo_tensor(
-        indices,
-        torch.tensor(flat_vals, dtype=torch.float32),
-        (len(columns), FEATURE_DIM),
-        is_coalesced=True,
-        check_invariants=False,
-    )
-
-
 def sparse_from_entries(
     rows: np.ndarray, cols: np.ndarray, values: np.ndarray, num_nodes: int
 ) -> torch.Tensor:

@@ -6,6 +6,7 @@ import csv
 import hashlib
 import logging
 import math
+import random
 import time
 from dataclasses import dataclass, field
 from importlib import resources
@@ -19,6 +20,7 @@ from tqdm.auto import tqdm
 
 from yantra_gnn.checkpoint import (
     load_checkpoint,
+    rng_state,
     save_checkpoint,
     save_model_for_inference,
     set_rng_state,
@@ -102,8 +104,6 @@ def resolve_data(config: TrainConfig) -> tuple[Path, bool]:
 
 
 def seed_everything(seed: int) -> None:
-    import random
-
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
@@ -172,8 +172,7 @@ class Trainer:
             factor=config.scheduler_factor,
             patience=config.scheduler_patience,
         )
-        labels = [self.train_set[i] for i in range(len(self.train_set))]
-        bug_rows = torch.cat([d.bugs for d in labels if bool(d.bug_mask)] or [torch.zeros(0, 0)])
+        bug_rows = self.train_set.label_matrix("bugs")[self.train_set.label_matrix("bug_mask")]
         self.loss = MultiTaskLoss(
             LossWeights(
                 config.weight_code,
@@ -181,7 +180,7 @@ class Trainer:
                 config.weight_imports,
                 config.weight_bugs,
             ),
-            import_pos_weight=positive_class_weights(torch.cat([d.imports for d in labels])),
+            import_pos_weight=positive_class_weights(self.train_set.label_matrix("imports")),
             bug_pos_weight=positive_class_weights(bug_rows) if bug_rows.numel() else None,
             temperature=config.temperature,
         ).to(self.device)
@@ -221,8 +220,6 @@ class Trainer:
         logger.info("resumed from %s after epoch %d", path, info.epoch)
 
     def _save(self, epoch: int, train_loss: float, val_loss: float, path: Path) -> None:
-        from yantra_gnn.checkpoint import rng_state
-
         save_checkpoint(
             self.model,
             self.optimizer,
