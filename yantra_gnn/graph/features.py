@@ -157,13 +157,6 @@ def kind_slot(kind: int) -> int:
     return kind if kind < ERROR_KIND_SLOT else UNKNOWN_KIND_SLOT
 
 
-def field_slot(field_id: int) -> int | None:
-    """Column of a field id (1-based in tree-sitter), or ``None`` for no field."""
-    if 1 <= field_id <= FIELD_BLOCK.size:
-        return FIELD_BLOCK.offset + field_id - 1
-    return None
-
-
 def scalar_slot(name: str) -> int:
     return _SCALAR_SLOT[name]
 
@@ -204,11 +197,6 @@ def integer_bucket(text: str) -> str | None:
     if value < 1_000_000:
         return "int_large"
     return "int_huge"
-
-
-def quantize(value: float, steps: int = 64) -> float:
-    """Round ``value`` in ``[0, 1]`` down to a multiple of ``1 / steps`` (exact in float16)."""
-    return min(int(value * steps), steps) / steps
 
 
 def sparse_from_entries(
