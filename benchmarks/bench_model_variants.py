@@ -2,7 +2,7 @@
 
 A small, real training run per variant on real graphs: the Python 3 solutions of the
 shared CodeContests sample (else standard-library files), each with mutants made by
-``yantra_gnn.data.mutate.sample_mutants`` (one per bug class; not yet confirmed by
+``yantra_gnn.labels.mutate.sample_mutants`` (one per bug class; not yet confirmed by
 execution — a proxy task, the same for every variant). Every graph is built with
 ``strip_imports=True``. Targets, all real:
 
@@ -42,8 +42,8 @@ from torch_geometric.data import Batch, Data
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import load_solutions  # noqa: E402
 
-from yantra_gnn.data.mutate import sample_mutants  # noqa: E402
 from yantra_gnn.graph import CodeGraphBuilder  # noqa: E402
+from yantra_gnn.labels.mutate import sample_mutants  # noqa: E402
 from yantra_gnn.nn import (  # noqa: E402
     BUG_CLASSES,
     DEFAULT_IMPORT_VOCAB,

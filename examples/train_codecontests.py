@@ -19,15 +19,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from yantra_gnn.cli import run_handler
-from yantra_gnn.train.cli import add_train_arguments, run
+from yantra_gnn.cli.common import run_handler
+from yantra_gnn.cli.train import add_arguments, run
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    add_train_arguments(parser)
+    add_arguments(parser)
     args = parser.parse_args(argv)
     return run_handler("train_codecontests.py", run, args)
 

@@ -1,4 +1,5 @@
-"""Shared fixtures: the optional shared mini dataset and tiny problems the tests make."""
+"""Shared fixtures: the optional shared mini dataset, tiny problems the tests make, and a
+tiny verified HumanEval candidate set (2 sandbox runs, made once)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from yantra_test_helpers import DOUBLE, MAX_PAIR, MINI_DATASET, NO_TESTS
+
+from yantra_gnn.evaluation.humaneval import HumanEvalSettings, build_candidates
 
 
 @pytest.fixture
@@ -40,3 +43,21 @@ def prepared_root(tmp_path: Path) -> Path:
     val = dict(MAX_PAIR, name="max_pair_val")
     (root / "val.jsonl").write_text(json.dumps(val) + "\n")
     return root
+
+
+#: The first HumanEval problem with one mutant: two sandbox runs for the whole session.
+TINY_HUMANEVAL = HumanEvalSettings(max_mutants_per_problem=1, limit=1)
+
+
+@pytest.fixture(scope="session")
+def tiny_humaneval() -> HumanEvalSettings:
+    """Settings of the tiny candidate set held by :func:`humaneval_cache`."""
+    return TINY_HUMANEVAL
+
+
+@pytest.fixture(scope="session")
+def humaneval_cache(tmp_path_factory):
+    """A cache directory that holds the verified :data:`TINY_HUMANEVAL` candidate set."""
+    directory = tmp_path_factory.mktemp("humaneval-cache")
+    candidates = build_candidates(TINY_HUMANEVAL, cache_dir=directory, workers=2)
+    return directory, candidates

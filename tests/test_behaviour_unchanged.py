@@ -48,7 +48,7 @@ def test_graphs_and_features_are_bit_identical(strip_imports):
 
 
 def test_mutants_are_identical():
-    from yantra_gnn.data.mutate import enumerate_mutants
+    from yantra_gnn.labels.mutate import enumerate_mutants
 
     changed = [
         _key(source)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import warnings
 
@@ -11,6 +10,7 @@ import pytest
 import torch
 
 from yantra_gnn.checkpoint import save_model_for_inference
+from yantra_gnn.cli import build_parser
 from yantra_gnn.errors import (
     CheckpointError,
     ConfigError,
@@ -20,7 +20,7 @@ from yantra_gnn.errors import (
 )
 from yantra_gnn.graph import CodeGraphBuilder
 from yantra_gnn.nn import ModelConfig, YantraGNN
-from yantra_gnn.predict import Prediction, Predictor, register_cli
+from yantra_gnn.predict import Prediction, Predictor
 
 warnings.filterwarnings("ignore", message="Sparse invariant checks")
 
@@ -152,8 +152,7 @@ def test_predictor_refuses_a_model_of_another_feature_width():
 
 
 def _cli(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="yantra-gnn")
-    register_cli(parser.add_subparsers(dest="command"))
+    parser = build_parser()
     args = parser.parse_args(argv)
     return args.func(args)
 

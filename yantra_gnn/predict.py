@@ -7,14 +7,10 @@ visible — then batched through the model under ``torch.inference_mode()``.
 
 from __future__ import annotations
 
-import argparse
-import json
 import logging
 import os
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,7 +19,7 @@ from torch_geometric.data import Batch, Data
 
 from yantra_gnn.checkpoint import load_model_for_inference
 from yantra_gnn.device import DeviceLike, batch_to_device, resolve_device
-from yantra_gnn.errors import ConfigError, SourceError, SourceTypeError, YantraError
+from yantra_gnn.errors import ConfigError, SourceTypeError, YantraError
 from yantra_gnn.graph import FEATURE_DIM, CodeGraphBuilder
 from yantra_gnn.nn.model import YantraGNN
 
@@ -202,75 +198,3 @@ class Predictor:
                 )
             )
         return predictions
-
-
-def register_cli(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``yantra-gnn predict FILE.py [FILE ...] --model PATH``."""
-    parser = subparsers.add_parser(
-        "predict",
-        help="predict confidence, imports and bugs for Python files",
-        description=(
-            "Run a trained yantra-gnn model on Python files and print, for each, the "
-            "confidence that it is correct, the imports it needs and the bugs it may hold."
-        ),
-    )
-    parser.add_argument("files", nargs="+", metavar="FILE.py", help="Python source files")
-    parser.add_argument(
-        "--model", required=True, metavar="PATH", help="model file (save_model_for_inference)"
-    )
-    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
-    parser.add_argument(
-        "--top-k", type=int, default=5, metavar="K", help="imports and bugs to show (default 5)"
-    )
-    parser.add_argument(
-        "--embedding", action="store_true", help="include the 256-d embedding in --json output"
-    )
-    parser.set_defaults(func=_run_predict)
-
-
-def _run_predict(args: argparse.Namespace) -> int:
-    if args.top_k < 1:
-        raise ConfigError(f"--top-k must be at least 1, got {args.top_k}")
-    predictor = Predictor.from_pretrained(args.model, device=args.device)
-    names: list[str] = []
-    graphs: list[Data] = []
-    failures = 0
-    for name in args.files:
-        try:
-            graphs.append(predictor.build_graph(_read_source(Path(name))))
-            names.append(name)
-        except YantraError as error:
-            failures += 1
-            sys.stderr.write(f"yantra-gnn predict: error: {name}: {error}\n")
-    predictions = predictor.predict_graphs(graphs)
-    if args.json:
-        results = [
-            {"file": name, **p.to_dict(args.top_k, include_embedding=args.embedding)}
-            for name, p in zip(names, predictions, strict=True)
-        ]
-        sys.stdout.write(json.dumps(results, indent=2) + "\n")
-    else:
-        for name, prediction in zip(names, predictions, strict=True):
-            sys.stdout.write(_format_table(name, prediction, args.top_k))
-    return 1 if failures else 0
-
-
-def _read_source(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise SourceError(f"cannot read the file ({error.strerror or error})") from error
-
-
-def _format_table(name: str, prediction: Prediction, top_k: int) -> str:
-    imports = "  ".join(f"{m} {p:.2f}" for m, p in prediction.imports[:top_k])
-    bugs = "  ".join(f"{c} {p:.2f} (lines {s}-{e})" for c, p, (s, e) in prediction.bugs[:top_k])
-    syntax = "yes" if prediction.has_error else "no"
-    return (
-        f"{name}\n"
-        f"  confidence     {prediction.confidence:.3f}\n"
-        f"  syntax errors  {syntax}\n"
-        f"  imports        {imports}\n"
-        f"  bugs           {bugs}\n"
-    )

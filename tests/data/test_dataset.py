@@ -13,9 +13,9 @@ from yantra_gnn.data.dataset import (
     create_dataloaders,
     locate_node,
 )
-from yantra_gnn.data.labels import LabelSettings
 from yantra_gnn.errors import DatasetError
 from yantra_gnn.graph.export import kind_name
+from yantra_gnn.labels.labelling import LabelSettings
 
 FAST = LabelSettings(max_tests=3, mutants_per_class=1, max_mutants_per_solution=2)
 

@@ -7,7 +7,6 @@ import pytest
 import torch
 
 from yantra_gnn.errors import ConfigError
-from yantra_gnn.evaluation.ablation import SYNTAX_EDGE_IDS, SyntaxEdgesOnly, edge_transform
 from yantra_gnn.evaluation.baselines import (
     BagOfFeatures,
     LogisticRegression,
@@ -17,6 +16,7 @@ from yantra_gnn.evaluation.baselines import (
     used_names,
 )
 from yantra_gnn.graph import EDGE_TYPES, FEATURE_DIM, CodeGraphBuilder
+from yantra_gnn.graph.transforms import SYNTAX_EDGE_IDS, SyntaxEdgesOnly, edge_transform
 
 TRAIN = [
     ("from collections import defaultdict\nd = defaultdict(int)\nprint(d[1])\n", ("collections",)),

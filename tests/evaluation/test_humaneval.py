@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from yantra_gnn.data import sandbox
+from yantra_gnn import sandbox
 from yantra_gnn.errors import ConfigError
 from yantra_gnn.evaluation import humaneval
 from yantra_gnn.evaluation.humaneval import (

@@ -1,4 +1,4 @@
-"""Every metric of ``yantra_gnn.evaluate`` against values computed by hand."""
+"""Every metric of ``yantra_gnn.evaluation.metrics`` against values computed by hand."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from yantra_gnn.errors import ConfigError
-from yantra_gnn.evaluate import (
+from yantra_gnn.evaluation.metrics import (
     Evaluator,
     average_ranks,
     binary_auroc,

@@ -12,11 +12,8 @@ import numpy as np
 import pytest
 import torch
 
-from yantra_gnn.data import mutate, rewrite
 from yantra_gnn.data.dataset import locate_node
-from yantra_gnn.data.labels import LabelledProgram, imported_modules
 from yantra_gnn.errors import ConfigError
-from yantra_gnn.evaluation.ablation import SyntaxEdgesOnly
 from yantra_gnn.evaluation.report import (
     BAG,
     MODEL,
@@ -31,6 +28,9 @@ from yantra_gnn.evaluation.report import (
     rewrite_originals,
 )
 from yantra_gnn.graph import CodeGraphBuilder
+from yantra_gnn.graph.transforms import SyntaxEdgesOnly
+from yantra_gnn.labels import mutate, rewrite
+from yantra_gnn.labels.labelling import LabelledProgram, imported_modules
 from yantra_gnn.nn import ModelConfig, YantraGNN
 
 SOLUTIONS = {

@@ -9,10 +9,10 @@ import pytest
 import torch
 
 from yantra_gnn.checkpoint import load_model_for_inference
+from yantra_gnn.cli.train import config_from_args
 from yantra_gnn.errors import ConfigError
 from yantra_gnn.nn import ModelConfig, YantraGNN
 from yantra_gnn.train import TrainConfig, Trainer
-from yantra_gnn.train.config import config_from_args
 from yantra_gnn.train.losses import MultiTaskLoss
 
 SMALL = {
@@ -104,12 +104,12 @@ def test_bad_config_values_are_clear_errors(tmp_path):
 def test_config_round_trip_and_command_line_overrides(tmp_path):
     import argparse
 
-    from yantra_gnn.train.cli import add_train_arguments
+    from yantra_gnn.cli.train import add_arguments
 
     path = TrainConfig(epochs=3, layer_channels=(64, 32)).save(tmp_path / "run.yaml")
     assert TrainConfig.load(path).layer_channels == (64, 32)
     parser = argparse.ArgumentParser()
-    add_train_arguments(parser)
+    add_arguments(parser)
     args = parser.parse_args(
         ["--config", str(path), "--batch-size", "8", "--layer-channels", "8,4"]
     )

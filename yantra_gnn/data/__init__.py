@@ -1,1 +1,1 @@
-"""Data: CodeContests download and preparation, mutation operators, labels and datasets."""
+"""The labelled programs as a cached PyTorch Geometric dataset, and its data loaders."""

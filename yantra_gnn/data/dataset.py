@@ -2,7 +2,7 @@
 
 Raw input is a prepared split (``train.jsonl`` / ``val.jsonl`` from
 ``yantra-gnn download``). Processing runs every program in the sandbox, makes mutants
-and rewrites (:mod:`yantra_gnn.data.labels`), builds each graph with
+and rewrites (:mod:`yantra_gnn.labels.labelling`), builds each graph with
 ``strip_imports=True`` and stores it compactly (packed features, small integer types).
 The cache file name carries a key of everything that changes the result: the feature
 spec version, the label settings, the import vocabulary settings and the raw files'
@@ -28,18 +28,18 @@ from torch_geometric.data import Data, Dataset
 from torch_geometric.loader import DataLoader
 from tqdm.auto import tqdm
 
-from yantra_gnn.data import mutate
-from yantra_gnn.data.labels import (
+from yantra_gnn.errors import DatasetError, SourceError
+from yantra_gnn.graph import FEATURE_SPEC_VERSION, CodeGraphBuilder, pack_features
+from yantra_gnn.graph.features import unpack_features
+from yantra_gnn.labels import mutate
+from yantra_gnn.labels.labelling import (
     LabelledProgram,
     LabelSettings,
     imported_modules,
     label_problems,
     python3_sources,
 )
-from yantra_gnn.data.sandbox import ResultCache
-from yantra_gnn.errors import DatasetError, SourceError
-from yantra_gnn.graph import FEATURE_SPEC_VERSION, CodeGraphBuilder, pack_features
-from yantra_gnn.graph.features import unpack_features
+from yantra_gnn.sandbox import ResultCache
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +128,7 @@ class CodeContestsDataset(Dataset):
         root: directory holding ``train.jsonl`` and ``val.jsonl``; the cache goes to
             ``root/processed``.
         split: ``"train"`` or ``"val"``.
-        settings: how labels are made (:class:`~yantra_gnn.data.labels.LabelSettings`).
+        settings: how labels are made (:class:`~yantra_gnn.labels.labelling.LabelSettings`).
         import_min_count: a module enters the import vocabulary when at least this many
             training programs import it (the vocabulary always comes from ``train``).
         limit: use only the first ``limit`` problems of the split.

@@ -1,4 +1,4 @@
-"""Honest baselines, scored by the same :class:`yantra_gnn.evaluate.Evaluator` as the model.
+"""Honest baselines, scored by the same :class:`yantra_gnn.evaluation.metrics.Evaluator` as the model.
 
 - :class:`NameLookupImports`: which modules a program needs, from the names it uses,
   learned as ``P(module imported | name used)`` on training programs (import statements

@@ -6,12 +6,12 @@ this works offline) has one hand-written canonical solution per problem and a
 
 - the canonical program ``prompt + canonical_solution`` (correct), kept only when
   running its own check in the sandbox passes;
-- mutants of it (:func:`yantra_gnn.data.mutate.sample_mutants`) whose change lies in
+- mutants of it (:func:`yantra_gnn.labels.mutate.sample_mutants`) whose change lies in
   the canonical solution (not in the prompt's signature, docstring or imports) and
   which **fail** the check when run (``program + test + check(entry_point)`` exits
   non-zero or times out).
 
-Each candidate is a :class:`~yantra_gnn.data.labels.LabelledProgram` (``problem`` = the
+Each candidate is a :class:`~yantra_gnn.labels.labelling.LabelledProgram` (``problem`` = the
 task id, ``origin`` ``solution`` or ``mutant``), labelled like the CodeContests data, so
 the same evaluation code scores it. Verifying costs a few hundred sandbox runs; the
 result is cached as JSON (``~/.yantra/cache/humaneval-<key>.json``), keyed on the data
@@ -29,9 +29,10 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from yantra_gnn.data import mutate, sandbox
-from yantra_gnn.data.labels import LabelledProgram, imported_modules
+from yantra_gnn import sandbox
 from yantra_gnn.errors import ConfigError, DatasetError
+from yantra_gnn.labels import mutate
+from yantra_gnn.labels.labelling import LabelledProgram, imported_modules
 
 logger = logging.getLogger(__name__)
 

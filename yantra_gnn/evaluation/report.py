@@ -9,7 +9,7 @@ The pieces, in the order :func:`evaluate_model` uses them:
 2. :class:`SystemScores` per system — the model (:func:`model_scores`) and the
    baselines fitted on a *training* split (:func:`fit_baselines`,
    :func:`baseline_scores`);
-3. :func:`evaluate_systems` — the same :class:`~yantra_gnn.evaluate.Evaluator` calls on
+3. :func:`evaluate_systems` — the same :class:`~yantra_gnn.evaluation.metrics.Evaluator` calls on
    the same rows for every system (row selections in :data:`PROTOCOL`);
 4. :func:`format_report` — one markdown table per task, systems side by side.
 """
@@ -32,17 +32,8 @@ from torch_geometric.data import Batch, Data
 from torch_geometric.transforms import BaseTransform
 
 from yantra_gnn.data.dataset import ORIGINS, CodeContestsDataset, locate_node
-from yantra_gnn.data.labels import LabelledProgram, LabelSettings
 from yantra_gnn.device import DeviceLike, batch_to_device, resolve_device
 from yantra_gnn.errors import ConfigError, SourceError
-from yantra_gnn.evaluate import (
-    DEFAULT_CALIBRATION_BINS,
-    Evaluator,
-    Metrics,
-    choose_threshold,
-    plot_reliability_diagram,
-    reliability_bins,
-)
 from yantra_gnn.evaluation.baselines import (
     BagOfFeatures,
     LogisticRegression,
@@ -51,7 +42,16 @@ from yantra_gnn.evaluation.baselines import (
     length_scores,
 )
 from yantra_gnn.evaluation.humaneval import HumanEvalSettings, build_candidates
+from yantra_gnn.evaluation.metrics import (
+    DEFAULT_CALIBRATION_BINS,
+    Evaluator,
+    Metrics,
+    choose_threshold,
+    plot_reliability_diagram,
+    reliability_bins,
+)
 from yantra_gnn.graph import CodeGraphBuilder
+from yantra_gnn.labels.labelling import LabelledProgram, LabelSettings
 from yantra_gnn.nn.model import YantraGNN
 
 logger = logging.getLogger(__name__)
@@ -386,7 +386,7 @@ def crossfit_thresholds(
     """Per-row thresholds chosen on the *other* fold of problems (2-fold cross-fitting).
 
     Problems (``group`` values, sorted) alternate between fold 0 and fold 1; each row gets
-    the :func:`~yantra_gnn.evaluate.choose_threshold` of the other fold. With a single
+    the :func:`~yantra_gnn.evaluation.metrics.choose_threshold` of the other fold. With a single
     problem there is no other fold: the threshold is chosen on the rows themselves
     (in-sample, said in the returned protocol string).
 

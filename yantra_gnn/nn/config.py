@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from yantra_gnn.data.mutate import BUG_CLASSES  # the bug head's classes, made by mutation
 from yantra_gnn.errors import ConfigError
+from yantra_gnn.labels.mutate import BUG_CLASSES  # the bug head's classes, made by mutation
 
 #: The node feature width of ``yantra_gnn.graph`` (``FEATURE_DIM``); repeated here so
 #: the config module imports nothing heavy. ``YantraGNN`` checks its input width.

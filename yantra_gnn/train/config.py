@@ -1,16 +1,13 @@
 """``TrainConfig``: every setting of a training run, with the original spec's defaults.
 
-Loadable from and savable to YAML or JSON; every field can be overridden from the
-command line (``--batch-size 8``, ``--weight-imports 0.25``, ``--layer-channels 64,64,32``).
+Loadable from and savable to YAML or JSON; :mod:`yantra_gnn.cli.train` turns every
+field into a command-line option (``--batch-size 8``, ``--layer-channels 64,64,32``).
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
-import types
-import typing
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -183,52 +180,3 @@ class TrainConfig:
         if not isinstance(values, dict):
             raise ConfigError(f"config {path} must hold a mapping of settings")
         return cls.from_dict(values, source=str(path))
-
-
-# ---------------------------------------------------------------------- command line
-def _option(name: str) -> str:
-    return "--" + name.replace("_", "-")
-
-
-def _parser_for(kind: Any):
-    """A string → value converter for a field's annotated type."""
-    origin = typing.get_origin(kind)
-    args = [a for a in typing.get_args(kind) if a is not type(None)]
-    if origin in (typing.Union, types.UnionType) and len(args) == 1:
-        return _parser_for(args[0])
-    if origin is tuple:
-        return lambda text: tuple(int(part) for part in text.split(","))
-    if kind is bool:
-        return lambda text: text.lower() in ("1", "true", "yes", "on")
-    if kind in (int, float, str):
-        return kind
-    return None
-
-
-def add_config_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add one ``--option`` per ``TrainConfig`` field (default: not given)."""
-    hints = typing.get_type_hints(TrainConfig)
-    group = parser.add_argument_group("training settings (override --config and defaults)")
-    for item in fields(TrainConfig):
-        convert = _parser_for(hints[item.name])
-        if convert is None:
-            continue
-        default = item.default if item.default is not dataclasses.MISSING else None
-        shown = ",".join(map(str, default)) if isinstance(default, tuple) else default
-        group.add_argument(
-            _option(item.name),
-            dest=item.name,
-            type=convert,
-            default=argparse.SUPPRESS,
-            metavar=item.name.split("_")[-1].upper(),
-            help=f"(default: {shown})",
-        )
-
-
-def config_from_args(args: argparse.Namespace) -> TrainConfig:
-    """``--config FILE`` (if any) with command-line overrides on top."""
-    base = TrainConfig.load(args.config).to_dict() if getattr(args, "config", None) else {}
-    for item in fields(TrainConfig):
-        if hasattr(args, item.name):
-            base[item.name] = getattr(args, item.name)
-    return TrainConfig.from_dict(base, source="command line")

@@ -1,6 +1,6 @@
 """Predictions gathered over a validation pass, and the headline metrics of each epoch.
 
-The metrics come from :class:`yantra_gnn.evaluate.Evaluator`, so the numbers logged
+The metrics come from :class:`yantra_gnn.evaluation.metrics.Evaluator`, so the numbers logged
 while training are the ones ``yantra-gnn evaluate`` reports.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from yantra_gnn.evaluate import Evaluator
+from yantra_gnn.evaluation.metrics import Evaluator
 
 
 def collect_predictions(outputs: list[tuple[Any, Any]]) -> dict[str, np.ndarray]:

@@ -25,12 +25,12 @@ from yantra_gnn.checkpoint import (
     save_model_for_inference,
     set_rng_state,
 )
-from yantra_gnn.data.codecontests import iter_problems, prepare_dataset
 from yantra_gnn.data.dataset import CodeContestsDataset, GroupBatchSampler
-from yantra_gnn.data.labels import LabelSettings
+from yantra_gnn.datasets.codecontests import iter_problems, prepare_dataset
 from yantra_gnn.device import batch_to_device, resolve_device
 from yantra_gnn.errors import ConfigError, DatasetError
-from yantra_gnn.evaluation.ablation import edge_transform
+from yantra_gnn.graph.transforms import edge_transform
+from yantra_gnn.labels.labelling import LabelSettings
 from yantra_gnn.nn import ModelConfig, YantraGNN
 from yantra_gnn.train.config import (
     DEFAULT_DATA_DIR,
@@ -65,7 +65,9 @@ class TrainResult:
 
 def bundled_sample_path() -> Path:
     """The CodeContests-schema sample shipped in the package."""
-    return Path(str(resources.files("yantra_gnn.data") / "sample" / "codecontests_sample.jsonl"))
+    return Path(
+        str(resources.files("yantra_gnn.datasets") / "sample" / "codecontests_sample.jsonl")
+    )
 
 
 def prepare_from_file(source: Path, seed: int) -> Path:

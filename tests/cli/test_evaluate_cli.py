@@ -1,0 +1,96 @@
+"""``yantra-gnn evaluate`` end to end on the tiny cached HumanEval set (no sandbox runs)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from yantra_gnn.checkpoint import save_model_for_inference
+from yantra_gnn.cli import build_parser
+from yantra_gnn.cli.evaluate import dataset_options
+from yantra_gnn.errors import CheckpointError, ConfigError
+from yantra_gnn.nn import ModelConfig, YantraGNN
+
+
+def run_cli(argv: list[str]) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory):
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("model") / "untrained.safetensors"
+    save_model_for_inference(YantraGNN(ModelConfig()), path)
+    return path
+
+
+def test_evaluate_humaneval_writes_report_and_plot(
+    model_file, humaneval_cache, tiny_humaneval, tmp_path, capsys
+) -> None:
+    directory, _ = humaneval_cache
+    out = tmp_path / "report.json"
+    code = run_cli(
+        [
+            "evaluate",
+            "--model",
+            str(model_file),
+            "--data",
+            "humaneval",
+            "--limit",
+            str(tiny_humaneval.limit),
+            "--humaneval-mutants",
+            str(tiny_humaneval.max_mutants_per_problem),
+            "--cache-dir",
+            str(directory),
+            "--out",
+            str(out),
+            "--plots",
+            str(tmp_path / "plots"),
+            "--device",
+            "cpu",
+            "--no-progress",
+        ]  # fmt: skip
+    )
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "## humaneval — 2 programs, 1 problems" in printed
+    assert "1/1 canonical solutions pass their checks" in printed
+    assert "### Confidence (2 candidates)" in printed
+    report = json.loads(out.read_text())
+    assert report["metrics"]["model"]["confidence"]["problems_mixed"] == 1
+    assert report["metrics"]["model"]["bug_location"]["num_graphs"] == 1
+    assert (tmp_path / "plots" / "reliability-humaneval.png").is_file()
+
+
+def test_evaluate_rejects_bad_arguments(model_file, tmp_path) -> None:
+    with pytest.raises(ConfigError, match="neither 'humaneval' nor a directory"):
+        run_cli(["evaluate", "--model", str(model_file), "--data", str(tmp_path / "nope")])
+    with pytest.raises(CheckpointError, match="does not exist"):
+        run_cli(
+            ["evaluate", "--model", str(tmp_path / "missing.safetensors"), "--data", "humaneval"]
+        )
+    with pytest.raises(ConfigError, match="batch-size"):
+        run_cli(
+            ["evaluate", "--model", str(model_file), "--data", "humaneval", "--batch-size", "0"]
+        )
+
+
+def test_label_settings_come_from_the_training_config(model_file, tmp_path) -> None:
+    from yantra_gnn.train.config import TrainConfig
+
+    config = tmp_path / "config.yaml"
+    TrainConfig(label_max_tests=3, label_max_mutants=2, seed=7, limit=5).save(config)
+    parser = build_parser()
+    argv = ["evaluate", "--model", str(model_file), "--data", "x", "--train-config", str(config)]
+    options = dataset_options(parser.parse_args(argv))
+    settings = options["settings"]
+    assert (settings.max_tests, settings.max_mutants_per_solution, settings.seed) == (3, 2, 7)
+    assert options["limit"] == 5
+    assert dataset_options(parser.parse_args([*argv, "--limit", "2"]))["limit"] == 2
+    # Without a config (none beside the model either): the library defaults.
+    plain = dataset_options(parser.parse_args(argv[:-2]))
+    assert "settings" not in plain and plain["limit"] is None

@@ -1,0 +1,178 @@
+"""``yantra-gnn evaluate``: a model and its baselines on a prepared split or on HumanEval."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from yantra_gnn.checkpoint import load_model_for_inference
+from yantra_gnn.errors import ConfigError
+from yantra_gnn.evaluation.humaneval import HumanEvalSettings
+from yantra_gnn.evaluation.report import (
+    codecontests_eval_set,
+    evaluate_model,
+    format_report,
+    humaneval_eval_set,
+)
+from yantra_gnn.graph.transforms import EDGE_SETS, edge_transform
+from yantra_gnn.labels.labelling import LabelSettings
+
+logger = logging.getLogger(__name__)
+
+HUMANEVAL = "humaneval"
+
+
+NAME = "evaluate"
+HELP = "score a model and honest baselines on a prepared split or on HumanEval"
+DESCRIPTION = (
+    "Score a trained model and baselines on the same programs with the same "
+    "metrics; print one markdown table per task and write a JSON report. With "
+    "--data DIR the learned baselines are fitted on DIR's train split and every "
+    "system is scored on --split. With --data humaneval the candidates are "
+    "HumanEval's canonical solutions and mutants verified to fail its checks."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``evaluate`` options."""
+    parser.add_argument("--model", required=True, help="model file (safetensors) or checkpoint")
+    parser.add_argument(
+        "--data", required=True, help="a prepared dataset directory, or 'humaneval'"
+    )
+    parser.add_argument("--split", default="val", choices=("train", "val"), help="split of DIR")
+    parser.add_argument(
+        "--baseline-data",
+        help="prepared dataset whose train split fits the learned baselines "
+        "(default: --data DIR itself; required for learned baselines on humaneval)",
+    )
+    parser.add_argument(
+        "--no-baselines", action="store_true", help="skip the learned baselines (faster)"
+    )
+    parser.add_argument("--out", help="write the JSON report here")
+    parser.add_argument("--plots", help="directory for the reliability diagram PNG")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    parser.add_argument("--batch-size", type=int, default=64, help="graphs per forward pass")
+    parser.add_argument(
+        "--edges",
+        default="all",
+        choices=EDGE_SETS,
+        help="'syntax' drops dataflow edges before the model (for a model trained that way)",
+    )
+    parser.add_argument(
+        "--train-config",
+        help="the training run's config.yaml: its label settings, import_min_count and "
+        "limit select the same processed data the model was validated on (default: "
+        "config.yaml next to --model when present, else the library defaults)",
+    )
+    parser.add_argument("--limit", type=int, help="use only the first N problems")
+    parser.add_argument(
+        "--sandbox-cache",
+        default="~/.yantra/cache/sandbox",
+        help="sandbox outcome cache used when a split is processed for the first time",
+    )
+    parser.add_argument(
+        "--cache-dir",
+        default="~/.yantra/cache",
+        help="where the verified HumanEval candidate set is cached",
+    )
+    parser.add_argument(
+        "--humaneval-mutants",
+        type=int,
+        default=HumanEvalSettings.max_mutants_per_problem,
+        help="mutants run per HumanEval problem (verified failing ones are kept)",
+    )
+    parser.add_argument("--workers", type=int, help="parallel sandbox runs (default: cores)")
+    parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
+
+
+def dataset_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Keyword arguments of :func:`codecontests_eval_set` from the command line.
+
+    Label settings, ``import_min_count`` and ``limit`` come from the training run's
+    config (``--train-config``, or ``config.yaml`` beside the model), so that the
+    processed dataset, and its cache, are the ones the model was validated on.
+    ``--limit`` overrides the config's limit.
+    """
+    path = args.train_config
+    beside_model = Path(args.model).expanduser().parent / "config.yaml"
+    if path is None and beside_model.is_file():
+        path = str(beside_model)
+        logger.info("using the training config %s for label settings", path)
+    options: dict[str, Any] = {
+        "sandbox_cache": args.sandbox_cache,
+        "workers": args.workers,
+        "limit": args.limit,
+        "progress": not args.no_progress,
+    }
+    if path is None:
+        return options
+    from yantra_gnn.train.config import TrainConfig
+
+    config = TrainConfig.load(path)
+    options["settings"] = LabelSettings(
+        timeout_s=config.label_timeout_s,
+        max_tests=config.label_max_tests,
+        mutants_per_class=config.label_mutants_per_class,
+        max_mutants_per_solution=config.label_max_mutants,
+        seed=config.seed,
+    )
+    options["import_min_count"] = config.import_min_count
+    if args.limit is None:
+        options["limit"] = config.limit
+    return options
+
+
+def run(args: argparse.Namespace) -> int:
+    """Handler of ``yantra-gnn evaluate``: prints the tables, writes JSON and plots."""
+    if args.batch_size < 1:
+        raise ConfigError(f"--batch-size must be >= 1, got {args.batch_size}")
+    if args.limit is not None and args.limit < 1:
+        raise ConfigError(f"--limit must be >= 1, got {args.limit}")
+    progress = not args.no_progress
+    model = load_model_for_inference(args.model, device=args.device)
+    data_options = dataset_options(args)
+    if args.data == HUMANEVAL:
+        settings = HumanEvalSettings(
+            max_mutants_per_problem=args.humaneval_mutants, limit=args.limit
+        )
+        eval_set = humaneval_eval_set(
+            settings, cache_dir=args.cache_dir, workers=args.workers, progress=progress
+        )
+        baseline_root = args.baseline_data
+    else:
+        if not Path(args.data).expanduser().is_dir():
+            raise ConfigError(
+                f"--data {args.data!r} is neither 'humaneval' nor a directory; pass a root "
+                "prepared with `yantra-gnn download --output DIR`"
+            )
+        eval_set = codecontests_eval_set(args.data, args.split, **data_options)
+        baseline_root = args.baseline_data or args.data
+    train_set = None
+    if baseline_root is not None and not args.no_baselines:
+        train_set = codecontests_eval_set(baseline_root, "train", **data_options)
+        if args.data != HUMANEVAL and args.split == "train":
+            logger.warning("evaluating on the split the baselines are fitted on (train)")
+    report = evaluate_model(
+        model,
+        eval_set,
+        train_set=train_set,
+        model_name=str(args.model),
+        edges=args.edges,
+        transform=edge_transform(args.edges),
+        batch_size=args.batch_size,
+        device=args.device,
+        plots=args.plots,
+    )
+    print(format_report(report))
+    if args.out:
+        out = Path(args.out).expanduser()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        temporary = out.with_name(out.name + ".tmp")
+        temporary.write_text(json.dumps(report, indent=2), encoding="utf-8")
+        os.replace(temporary, out)
+        print(f"\nreport written to {out}")
+    return 0

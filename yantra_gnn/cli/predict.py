@@ -1,0 +1,83 @@
+"""``yantra-gnn predict FILE.py ...``: confidence, imports and bugs of Python files."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from torch_geometric.data import Data
+
+from yantra_gnn.errors import ConfigError, SourceError, YantraError
+from yantra_gnn.predict import Prediction, Predictor
+
+NAME = "predict"
+HELP = "predict confidence, imports and bugs for Python files"
+DESCRIPTION = (
+    "Run a trained yantra-gnn model on Python files and print, for each, the "
+    "confidence that it is correct, the imports it needs and the bugs it may hold."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``predict`` options."""
+    parser.add_argument("files", nargs="+", metavar="FILE.py", help="Python source files")
+    parser.add_argument(
+        "--model", required=True, metavar="PATH", help="model file (save_model_for_inference)"
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    parser.add_argument(
+        "--top-k", type=int, default=5, metavar="K", help="imports and bugs to show (default 5)"
+    )
+    parser.add_argument(
+        "--embedding", action="store_true", help="include the 256-d embedding in --json output"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.top_k < 1:
+        raise ConfigError(f"--top-k must be at least 1, got {args.top_k}")
+    predictor = Predictor.from_pretrained(args.model, device=args.device)
+    names: list[str] = []
+    graphs: list[Data] = []
+    failures = 0
+    for name in args.files:
+        try:
+            graphs.append(predictor.build_graph(_read_source(Path(name))))
+            names.append(name)
+        except YantraError as error:
+            failures += 1
+            sys.stderr.write(f"yantra-gnn predict: error: {name}: {error}\n")
+    predictions = predictor.predict_graphs(graphs)
+    if args.json:
+        results = [
+            {"file": name, **p.to_dict(args.top_k, include_embedding=args.embedding)}
+            for name, p in zip(names, predictions, strict=True)
+        ]
+        sys.stdout.write(json.dumps(results, indent=2) + "\n")
+    else:
+        for name, prediction in zip(names, predictions, strict=True):
+            sys.stdout.write(_format_table(name, prediction, args.top_k))
+    return 1 if failures else 0
+
+
+def _read_source(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise SourceError(f"cannot read the file ({error.strerror or error})") from error
+
+
+def _format_table(name: str, prediction: Prediction, top_k: int) -> str:
+    imports = "  ".join(f"{m} {p:.2f}" for m, p in prediction.imports[:top_k])
+    bugs = "  ".join(f"{c} {p:.2f} (lines {s}-{e})" for c, p, (s, e) in prediction.bugs[:top_k])
+    syntax = "yes" if prediction.has_error else "no"
+    return (
+        f"{name}\n"
+        f"  confidence     {prediction.confidence:.3f}\n"
+        f"  syntax errors  {syntax}\n"
+        f"  imports        {imports}\n"
+        f"  bugs           {bugs}\n"
+    )

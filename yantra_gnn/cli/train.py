@@ -1,0 +1,95 @@
+"""``yantra-gnn train`` (and ``examples/train_codecontests.py``): train a model."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import types
+import typing
+from collections.abc import Callable
+from dataclasses import fields
+from typing import Any
+
+from yantra_gnn.train.config import TrainConfig
+
+logger = logging.getLogger(__name__)
+
+NAME = "train"
+HELP = "train a model on CodeContests (default: the bundled sample when offline)"
+DESCRIPTION = "Train YantraGNN on a prepared CodeContests dataset."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--config``, ``--resume`` and one ``--option`` per ``TrainConfig`` field."""
+    parser.add_argument("--config", metavar="FILE", help="YAML or JSON TrainConfig file")
+    parser.add_argument(
+        "--resume",
+        metavar="PATH|last",
+        help="continue from a checkpoint ('last' = OUTPUT/last_model.pt)",
+    )
+    add_config_arguments(parser)
+
+
+def _option(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _parser_for(kind: Any) -> Callable[[str], Any] | None:
+    """A string → value converter for a field's annotated type."""
+    origin = typing.get_origin(kind)
+    args = [a for a in typing.get_args(kind) if a is not type(None)]
+    if origin in (typing.Union, types.UnionType) and len(args) == 1:
+        return _parser_for(args[0])
+    if origin is tuple:
+        return lambda text: tuple(int(part) for part in text.split(","))
+    if kind is bool:
+        return lambda text: text.lower() in ("1", "true", "yes", "on")
+    if kind in (int, float, str):
+        return kind
+    return None
+
+
+def add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add one ``--option`` per ``TrainConfig`` field (default: not given)."""
+    hints = typing.get_type_hints(TrainConfig)
+    group = parser.add_argument_group("training settings (override --config and defaults)")
+    for item in fields(TrainConfig):
+        convert = _parser_for(hints[item.name])
+        if convert is None:
+            continue
+        default = item.default if item.default is not dataclasses.MISSING else None
+        shown = ",".join(map(str, default)) if isinstance(default, tuple) else default
+        group.add_argument(
+            _option(item.name),
+            dest=item.name,
+            type=convert,
+            default=argparse.SUPPRESS,
+            metavar=item.name.split("_")[-1].upper(),
+            help=f"(default: {shown})",
+        )
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    """``--config FILE`` (if any) with command-line overrides on top."""
+    base = TrainConfig.load(args.config).to_dict() if getattr(args, "config", None) else {}
+    for item in fields(TrainConfig):
+        if hasattr(args, item.name):
+            base[item.name] = getattr(args, item.name)
+    return TrainConfig.from_dict(base, source="command line")
+
+
+def run(args: argparse.Namespace) -> int:
+    from yantra_gnn.train.trainer import Trainer
+
+    config = config_from_args(args)
+    result = Trainer(config, resume=args.resume).fit()
+    print(
+        f"{'interrupted' if result.interrupted else 'finished'} after epoch {result.epochs_run}"
+        f"{' (early stop)' if result.stopped_early else ''}; best val loss "
+        f"{result.best_val_loss:.4f} at epoch {result.best_epoch}"
+    )
+    print(f"checkpoints, metrics.csv and training.png in {result.output}")
+    if result.inference_model:
+        print(f"inference model: {result.inference_model}")
+    return 130 if result.interrupted else 0
