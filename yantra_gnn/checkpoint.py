@@ -25,8 +25,7 @@ import os
 import pickle
 import random
 import re
-import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -40,9 +39,10 @@ from torch import nn
 
 from yantra_gnn.device import DeviceLike, resolve_device
 from yantra_gnn.errors import CheckpointError, ConfigError
-from yantra_gnn.graph import FEATURE_SPEC_VERSION
+from yantra_gnn.files import atomic_write
 from yantra_gnn.nn.config import ModelConfig
 from yantra_gnn.nn.model import YantraGNN
+from yantra_gnn.schema import FEATURE_SPEC_VERSION
 from yantra_gnn.version import __version__
 
 logger = logging.getLogger(__name__)
@@ -92,24 +92,6 @@ def _yantra_model(model: nn.Module, action: str) -> YantraGNN:
 
 def _timestamp() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def _atomic_write(path: Path, write: Callable[[Any], None]) -> None:
-    """Call ``write(file)`` on a temp file beside ``path``, then move it over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(
-        mode="wb", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
-    )
-    temp = Path(handle.name)
-    try:
-        with handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
 
 
 def _check_plain(value: Any, where: str) -> None:
@@ -274,7 +256,7 @@ def save_checkpoint(
         "metadata": metadata,
         "extra_state": extra_state,
     }
-    _atomic_write(path, lambda handle: torch.save(payload, handle))
+    atomic_write(path, lambda handle: torch.save(payload, handle))
     logger.info("saved checkpoint (epoch %d) to %s", epoch, path)
     return path
 
@@ -437,7 +419,7 @@ def save_model_for_inference(model: nn.Module, path: str | os.PathLike[str]) -> 
         "timestamp": _timestamp(),
     }
     data = safetensors.torch.save(tensors, metadata=metadata)
-    _atomic_write(path, lambda handle: handle.write(data))
+    atomic_write(path, data)
     logger.info("saved inference model to %s", path)
     return path
 

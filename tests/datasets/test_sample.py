@@ -14,6 +14,7 @@ import pytest
 
 from tools.build_sample import build_sample
 from tools.build_sample._model import Problem
+from yantra_gnn.datasets.codecontests import PYTHON3
 
 HF_KEYS = {
     "name",
@@ -37,7 +38,7 @@ HF_KEYS = {
     "input_file",
     "output_file",
 }
-PYTHON3 = 3
+
 #: Limit for the incorrect solutions whose only defect is speed: the builder checked that
 #: each needs more than 5x the problem's 2 s limit, so 1 s is far from flaky.
 SLOW_TIMEOUT_S = 1.0

@@ -13,8 +13,8 @@ from torch_geometric.nn import SAGEConv, global_max_pool, global_mean_pool
 from yantra_gnn.errors import ConfigError
 from yantra_gnn.graph import EDGE_TYPES, CodeGraphBuilder, to_dense_features
 from yantra_gnn.nn import BUG_CLASSES, ModelConfig, ModelOutput, YantraGNN
-from yantra_gnn.nn.config import DATAFLOW_EDGE_TYPES, SYNTAX_DATAFLOW_GROUPS, SYNTAX_EDGE_TYPES
 from yantra_gnn.nn.encoder import GroupedSAGEConv, sparse_rows_matmul
+from yantra_gnn.schema import DATAFLOW_EDGE_TYPES, SYNTAX_DATAFLOW_GROUPS, SYNTAX_EDGE_TYPES
 
 warnings.filterwarnings("ignore", message="Sparse invariant checks")
 

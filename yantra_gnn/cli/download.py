@@ -130,4 +130,4 @@ def run(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(standalone_main(__name__))
+    sys.exit(standalone_main("yantra_gnn.cli.download"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,9 @@ from yantra_gnn.evaluation.report import (
     format_report,
     humaneval_eval_set,
 )
+from yantra_gnn.files import atomic_write_text
 from yantra_gnn.graph.transforms import EDGE_SETS, edge_transform
+from yantra_gnn.home import CACHE_DIR, SANDBOX_CACHE_DIR
 from yantra_gnn.labels.labelling import LabelSettings
 
 logger = logging.getLogger(__name__)
@@ -71,12 +72,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--limit", type=int, help="use only the first N problems")
     parser.add_argument(
         "--sandbox-cache",
-        default="~/.yantra/cache/sandbox",
+        default=SANDBOX_CACHE_DIR,
         help="sandbox outcome cache used when a split is processed for the first time",
     )
     parser.add_argument(
         "--cache-dir",
-        default="~/.yantra/cache",
+        default=CACHE_DIR,
         help="where the verified HumanEval candidate set is cached",
     )
     parser.add_argument(
@@ -170,9 +171,6 @@ def run(args: argparse.Namespace) -> int:
     print(format_report(report))
     if args.out:
         out = Path(args.out).expanduser()
-        out.parent.mkdir(parents=True, exist_ok=True)
-        temporary = out.with_name(out.name + ".tmp")
-        temporary.write_text(json.dumps(report, indent=2), encoding="utf-8")
-        os.replace(temporary, out)
+        atomic_write_text(out, json.dumps(report, indent=2))
         print(f"\nreport written to {out}")
     return 0

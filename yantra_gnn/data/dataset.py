@@ -29,8 +29,10 @@ from torch_geometric.loader import DataLoader
 from tqdm.auto import tqdm
 
 from yantra_gnn.errors import DatasetError, SourceError
+from yantra_gnn.files import atomic_write, atomic_write_text
 from yantra_gnn.graph import FEATURE_SPEC_VERSION, CodeGraphBuilder, pack_features
 from yantra_gnn.graph.features import unpack_features
+from yantra_gnn.home import SANDBOX_CACHE_DIR
 from yantra_gnn.labels import mutate
 from yantra_gnn.labels.labelling import (
     LabelledProgram,
@@ -146,7 +148,7 @@ class CodeContestsDataset(Dataset):
         import_min_count: int = 2,
         limit: int | None = None,
         workers: int | None = None,
-        sandbox_cache: str | os.PathLike[str] | None = "~/.yantra/cache/sandbox",
+        sandbox_cache: str | os.PathLike[str] | None = SANDBOX_CACHE_DIR,
         progress: bool = True,
         transform=None,
     ) -> None:
@@ -356,11 +358,9 @@ class CodeContestsDataset(Dataset):
             "items": self._items,
             "programs": [json.dumps(p.to_json()) for p in self.programs],
         }
-        temporary = self.cache_path.with_suffix(".tmp")
-        torch.save(state, temporary)
-        os.replace(temporary, self.cache_path)
+        atomic_write(self.cache_path, lambda handle: torch.save(state, handle))
         stats_path = self._root / "processed" / f"{self.split}-{self.cache_key}-labels.json"
-        stats_path.write_text(json.dumps(self.label_stats, indent=2))
+        atomic_write_text(stats_path, json.dumps(self.label_stats, indent=2))
         logger.info("cached %d %s graphs in %s", len(self._items), self.split, self.cache_path)
 
 
@@ -434,7 +434,7 @@ def create_dataloaders(
     limit: int | None = None,
     num_workers: int = 0,
     progress: bool = True,
-    sandbox_cache: str | os.PathLike[str] | None = "~/.yantra/cache/sandbox",
+    sandbox_cache: str | os.PathLike[str] | None = SANDBOX_CACHE_DIR,
 ) -> tuple[DataLoader, DataLoader]:
     """Train and validation ``DataLoader``\\ s over :class:`CodeContestsDataset`.
 

@@ -35,6 +35,8 @@ from pathlib import Path
 from typing import Any
 
 from yantra_gnn.errors import ConfigError, DatasetError
+from yantra_gnn.files import open_temporary, replace_with
+from yantra_gnn.home import CODECONTESTS_DIR
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +44,7 @@ logger = logging.getLogger(__name__)
 HUB_DATASET = "deepmind/code_contests"
 
 #: Default output directory of ``yantra-gnn download``.
-DEFAULT_OUTPUT_DIR = "~/.yantra/datasets/codecontests"
+DEFAULT_OUTPUT_DIR = CODECONTESTS_DIR
 
 #: CodeContests language code of Python 3 (1 is Python 2, 2 C++, 4 Java).
 PYTHON3 = 3
@@ -540,23 +542,14 @@ class _AtomicFiles:
         self.pending: dict[Path, Path] = {}
 
     def open(self, name: str):
-        handle = tempfile.NamedTemporaryFile(
-            "w",
-            encoding="utf-8",
-            dir=self.directory,
-            prefix=f".{name}.",
-            suffix=".tmp",
-            delete=False,
-        )
+        handle = open_temporary(self.directory / name, "w")
         self.pending[self.directory / name] = Path(handle.name)
         return handle
 
     def commit(self, order: Sequence[str]) -> None:
         for name in order:
             target = self.directory / name
-            temporary = self.pending.pop(target)
-            temporary.chmod(0o644)  # temporary files are created 0600
-            os.replace(temporary, target)
+            replace_with(self.pending.pop(target), target)
 
     def discard(self) -> None:
         for temporary in self.pending.values():

@@ -31,6 +31,8 @@ from pathlib import Path
 
 from yantra_gnn import sandbox
 from yantra_gnn.errors import ConfigError, DatasetError
+from yantra_gnn.files import atomic_write_text
+from yantra_gnn.home import CACHE_DIR
 from yantra_gnn.labels import mutate
 from yantra_gnn.labels.labelling import LabelledProgram, imported_modules
 
@@ -40,7 +42,7 @@ logger = logging.getLogger(__name__)
 HUMANEVAL_FORMAT = 1
 #: Number of problems in HumanEval.
 NUM_PROBLEMS = 164
-DEFAULT_CACHE_DIR = Path("~/.yantra/cache")
+DEFAULT_CACHE_DIR = Path(CACHE_DIR)
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ class HumanEvalSettings:
     max_mutants_per_problem: int = 4
     seed: int = 0
     timeout_s: float = 5.0
-    memory_mb: int = 512
+    memory_mb: int = sandbox.DEFAULT_MEMORY_MB
     limit: int | None = None
 
     def __post_init__(self) -> None:
@@ -291,13 +293,10 @@ def build_candidates(
         sum(stats["mutants_kept"].values()),
     )
     if cache_path is not None:
-        cache_path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = cache_path.with_suffix(".tmp")
         state = {
             "settings": asdict(settings),
             "stats": stats,
             "programs": [p.to_json() for p in programs],
         }
-        temporary.write_text(json.dumps(state), encoding="utf-8")
-        os.replace(temporary, cache_path)
+        atomic_write_text(cache_path, json.dumps(state))
     return HumanEvalSet(programs, stats, cache_path)

@@ -51,6 +51,7 @@ from yantra_gnn.evaluation.metrics import (
     reliability_bins,
 )
 from yantra_gnn.graph import CodeGraphBuilder
+from yantra_gnn.home import CACHE_DIR, SANDBOX_CACHE_DIR
 from yantra_gnn.labels.labelling import LabelledProgram, LabelSettings
 from yantra_gnn.nn.model import YantraGNN
 
@@ -161,7 +162,7 @@ def codecontests_eval_set(
     *,
     settings: LabelSettings | None = None,
     import_min_count: int = 2,
-    sandbox_cache: str | os.PathLike[str] | None = "~/.yantra/cache/sandbox",
+    sandbox_cache: str | os.PathLike[str] | None = SANDBOX_CACHE_DIR,
     workers: int | None = None,
     limit: int | None = None,
     progress: bool = True,
@@ -195,7 +196,7 @@ def codecontests_eval_set(
 def humaneval_eval_set(
     settings: HumanEvalSettings | None = None,
     *,
-    cache_dir: str | os.PathLike[str] | None = "~/.yantra/cache",
+    cache_dir: str | os.PathLike[str] | None = CACHE_DIR,
     workers: int | None = None,
     progress: bool = True,
 ) -> EvalSet:

@@ -17,21 +17,7 @@ from yantra_gnn.graph.parse import (
     parse_flat,
     python_language,
 )
-
-#: Forward edge kinds; ``EDGE_TYPES[i]`` names ``edge_type == i``.
-FORWARD_EDGE_TYPES: tuple[str, ...] = (
-    "ast_child",
-    "next_sibling",
-    "next_token",
-    *df.DATAFLOW_EDGE_KINDS,
-)
-#: Every edge type: the forward kinds, then their reverses (``<kind>_rev``).
-EDGE_TYPES: tuple[str, ...] = (
-    *FORWARD_EDGE_TYPES,
-    *(f"{name}_rev" for name in FORWARD_EDGE_TYPES),
-)
-NUM_EDGE_TYPES = len(EDGE_TYPES)
-EDGE_TYPE_ID = {name: i for i, name in enumerate(EDGE_TYPES)}
+from yantra_gnn.schema import FORWARD_EDGE_TYPES
 
 #: Named kinds folded into their parent instead of becoming nodes.
 _DROPPED_KINDS = frozenset({kind_id("comment"), kind_id("string_start"), kind_id("string_end")})

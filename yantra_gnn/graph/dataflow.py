@@ -22,6 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from yantra_gnn.graph.parse import FlatTree, kind_id, python_language
+from yantra_gnn.schema import DATAFLOW_EDGE_KINDS
 
 #: Statement nesting beyond which statements are walked as flat expressions.
 MAX_STATEMENT_DEPTH = 60
@@ -155,16 +156,6 @@ _FIELD = {
         "type",
     )
 }
-
-#: Forward dataflow edge kinds produced here (AST edges are added by the builder).
-DATAFLOW_EDGE_KINDS = (
-    "last_write",
-    "last_read",
-    "computed_from",
-    "calls",
-    "returns_to",
-    "formal_arg",
-)
 
 Key = tuple[int, str]  # (scope node id, variable name)
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from torch_geometric.data import Data
 
-from yantra_gnn.graph.builder import EDGE_TYPES, FORWARD_EDGE_TYPES
 from yantra_gnn.graph.parse import ERROR_KIND_ID, python_language
+from yantra_gnn.schema import EDGE_TYPES, FORWARD_EDGE_TYPES
 
 
 def kind_name(kind: int) -> str:

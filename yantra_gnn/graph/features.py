@@ -20,16 +20,11 @@ import numpy as np
 import torch
 
 from yantra_gnn.graph.parse import ERROR_KIND_ID, kind_id, python_language
+from yantra_gnn.schema import FEATURE_DIM
 
 # Sparse COO features are built here and concatenated by PyG's collate; torch warns on
 # every first use unless the (default) choice of not checking invariants is explicit.
 torch.sparse.check_sparse_tensor_invariants.disable()
-
-#: Width of the node feature vector.
-FEATURE_DIM = 978
-
-#: Bump whenever the meaning of any column changes; saved in every checkpoint.
-FEATURE_SPEC_VERSION = "yantra-features-1.1/tree-sitter-python-kinds-274"
 
 
 @dataclass(frozen=True)

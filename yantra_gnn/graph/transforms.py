@@ -17,8 +17,7 @@ from torch_geometric.data import Data
 from torch_geometric.transforms import BaseTransform
 
 from yantra_gnn.errors import ConfigError
-from yantra_gnn.graph import EDGE_TYPES
-from yantra_gnn.nn.config import SYNTAX_EDGE_TYPES
+from yantra_gnn.schema import EDGE_TYPES, SYNTAX_EDGE_TYPES
 
 #: Edge types kept by :class:`SyntaxEdgesOnly`.
 SYNTAX_EDGE_IDS: tuple[int, ...] = tuple(EDGE_TYPES.index(name) for name in SYNTAX_EDGE_TYPES)

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 
 from yantra_gnn import sandbox
+from yantra_gnn.datasets.codecontests import PYTHON3
 from yantra_gnn.errors import ConfigError
 from yantra_gnn.graph import dataflow as df
 from yantra_gnn.graph.parse import parse_flat, python_language
@@ -34,7 +35,6 @@ from yantra_gnn.labels import mutate, rewrite
 
 logger = logging.getLogger(__name__)
 
-PYTHON3 = 3
 _F_NAME = python_language().field_id_for_name("name")
 _F_MODULE_NAME = python_language().field_id_for_name("module_name")
 
@@ -55,8 +55,8 @@ class LabelSettings:
         seed: seeds mutant sampling and renaming.
     """
 
-    timeout_s: float = 2.0
-    memory_mb: int = 512
+    timeout_s: float = sandbox.DEFAULT_TIMEOUT_S
+    memory_mb: int = sandbox.DEFAULT_MEMORY_MB
     max_tests: int = 10
     mutants_per_class: int = 1
     max_mutants_per_solution: int = 4

@@ -43,20 +43,9 @@ import tree_sitter
 import tree_sitter_python
 
 from yantra_gnn.errors import ConfigError, SourceEncodingError, SourceTypeError
+from yantra_gnn.schema import BUG_CLASSES
 
 logger = logging.getLogger(__name__)
-
-#: The bug classes, in the order they are enumerated (the bug head's label vocabulary).
-BUG_CLASSES: tuple[str, ...] = (
-    "variable_misuse",
-    "argument_swap",
-    "wrong_binary_operator",
-    "wrong_comparison_operator",
-    "wrong_boolean_operator",
-    "off_by_one",
-    "wrong_assignment_target",
-    "deleted_statement",
-)
 
 #: Binary operator → the operators it is replaced by (also used for ``op=`` forms).
 BINARY_OPERATOR_SWAPS: dict[str, tuple[str, ...]] = {

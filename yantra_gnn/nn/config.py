@@ -16,11 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from yantra_gnn.errors import ConfigError
-from yantra_gnn.labels.mutate import BUG_CLASSES  # the bug head's classes, made by mutation
+from yantra_gnn.schema import BUG_CLASSES, FEATURE_DIM
 
-#: The node feature width of ``yantra_gnn.graph`` (``FEATURE_DIM``); repeated here so
-#: the config module imports nothing heavy. ``YantraGNN`` checks its input width.
-DEFAULT_IN_CHANNELS = 978
+#: The node feature width the graph builder writes. ``YantraGNN`` checks its input width.
+DEFAULT_IN_CHANNELS = FEATURE_DIM
 
 #: Default import vocabulary: the top-level modules that the Python 3 solutions of
 #: CodeContests import (most frequent first in ``codecontests_mini.jsonl``), then a few
@@ -52,37 +51,6 @@ DEFAULT_IMPORT_VOCAB: tuple[str, ...] = (
     "statistics",
     "datetime",
 )
-
-#: Edges that follow the syntax tree and the token order (and their reverses).
-SYNTAX_EDGE_TYPES: tuple[str, ...] = (
-    "ast_child",
-    "ast_child_rev",
-    "next_sibling",
-    "next_sibling_rev",
-    "next_token",
-    "next_token_rev",
-)
-
-#: Edges that follow data and control flow between definitions and uses.
-DATAFLOW_EDGE_TYPES: tuple[str, ...] = (
-    "last_write",
-    "last_write_rev",
-    "last_read",
-    "last_read_rev",
-    "computed_from",
-    "computed_from_rev",
-    "calls",
-    "calls_rev",
-    "returns_to",
-    "returns_to_rev",
-    "formal_arg",
-    "formal_arg_rev",
-)
-
-#: Typed message passing: one SAGEConv aggregation for syntax edges, one for dataflow
-#: edges (``ModelConfig(edge_groups=SYNTAX_DATAFLOW_GROUPS)``). Not the default: on the
-#: measurements in docs/model.md it learned no better than one group and costs 1.4×.
-SYNTAX_DATAFLOW_GROUPS: tuple[tuple[str, ...], ...] = (SYNTAX_EDGE_TYPES, DATAFLOW_EDGE_TYPES)
 
 ACTIVATIONS: tuple[str, ...] = ("relu", "gelu", "silu", "elu", "leaky_relu", "tanh")
 POOLINGS: tuple[str, ...] = ("mean", "mean_max", "attention")

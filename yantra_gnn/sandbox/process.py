@@ -60,6 +60,7 @@ from pathlib import Path
 from typing import TypeVar, cast
 
 from yantra_gnn.errors import ConfigError, DatasetError, SandboxError, SourceTypeError
+from yantra_gnn.home import SANDBOX_CACHE_DIR
 from yantra_gnn.sandbox.compare import DEFAULT_FLOAT_TOL, outputs_match
 
 __all__ = [
@@ -107,7 +108,7 @@ MAX_OPEN_FILES = 256
 #: Most worker threads :func:`run_many` and :func:`run_tests_many` accept.
 MAX_WORKERS = 64
 #: Where :class:`ResultCache` keeps its SQLite file unless told otherwise.
-DEFAULT_CACHE_DIR = Path("~/.yantra/cache/sandbox")
+DEFAULT_CACHE_DIR = Path(SANDBOX_CACHE_DIR)
 #: Smallest accepted ``memory_mb``: the interpreter alone maps ~20 MiB.
 MIN_MEMORY_MB = 32
 

@@ -15,10 +15,13 @@ from typing import Any
 import yaml
 
 from yantra_gnn.errors import ConfigError
-from yantra_gnn.nn.config import SYNTAX_DATAFLOW_GROUPS, ModelConfig
+from yantra_gnn.home import CHECKPOINTS_DIR, CODECONTESTS_DIR
+from yantra_gnn.nn.config import ModelConfig
+from yantra_gnn.sandbox import DEFAULT_TIMEOUT_S
+from yantra_gnn.schema import SYNTAX_DATAFLOW_GROUPS
 
-DEFAULT_DATA_DIR = "~/.yantra/datasets/codecontests"
-DEFAULT_OUTPUT_DIR = "~/.yantra/checkpoints/graphsage"
+DEFAULT_DATA_DIR = CODECONTESTS_DIR
+DEFAULT_OUTPUT_DIR = CHECKPOINTS_DIR
 #: Epochs when training on the bundled sample and ``epochs`` is not set: the sample is
 #: small, and the README's first command must finish in a few minutes on 2 CPU cores.
 SAMPLE_EPOCHS = 20
@@ -95,7 +98,7 @@ class TrainConfig:
     label_max_tests: int = 10
     label_mutants_per_class: int = 1
     label_max_mutants: int = 4
-    label_timeout_s: float = 2.0
+    label_timeout_s: float = DEFAULT_TIMEOUT_S
     import_min_count: int = 2
     num_threads: int = 1
     progress: bool = True

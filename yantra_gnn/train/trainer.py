@@ -30,6 +30,7 @@ from yantra_gnn.datasets.codecontests import iter_problems, prepare_dataset
 from yantra_gnn.device import batch_to_device, resolve_device
 from yantra_gnn.errors import ConfigError, DatasetError
 from yantra_gnn.graph.transforms import edge_transform
+from yantra_gnn.home import DATASETS_DIR, expand
 from yantra_gnn.labels.labelling import LabelSettings
 from yantra_gnn.nn import ModelConfig, YantraGNN
 from yantra_gnn.train.config import (
@@ -73,7 +74,7 @@ def bundled_sample_path() -> Path:
 def prepare_from_file(source: Path, seed: int) -> Path:
     """Prepare a raw CodeContests-schema file once into ``~/.yantra/datasets``."""
     digest = hashlib.sha256(source.read_bytes()).hexdigest()[:12]
-    root = Path("~/.yantra/datasets").expanduser() / f"{source.stem}-{digest}-seed{seed}"
+    root = expand(DATASETS_DIR) / f"{source.stem}-{digest}-seed{seed}"
     if not (root / "train.jsonl").exists():
         prepare_dataset(iter_problems(source), root, seed=seed, source_label=str(source))
     return root

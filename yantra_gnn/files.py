@@ -1,0 +1,69 @@
+"""Atomic file writes: a reader sees the old file or the new one, never half of either.
+
+Every file the library writes for later (checkpoints, models, dataset caches, prepared
+datasets, reports) goes through :func:`atomic_write`: the bytes go to a temporary file
+in the target's directory, are flushed to disk, and the temporary file is moved over
+the target with ``os.replace``. A crash or ``kill -9`` mid-write leaves the previous
+file in place and at most a hidden ``.NAME.*.tmp`` beside it.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+__all__ = ["atomic_write", "atomic_write_text", "open_temporary", "replace_with"]
+
+
+def open_temporary(path: Path, mode: str = "wb") -> IO:
+    """An open temporary file beside ``path`` (hidden, ``.tmp``), created 0600."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    encoding = None if "b" in mode else "utf-8"
+    return tempfile.NamedTemporaryFile(
+        mode, encoding=encoding, dir=path.parent, prefix=f".{path.name}.", suffix=".tmp",
+        delete=False,
+    )  # fmt: skip
+
+
+def replace_with(temporary: Path, target: Path) -> None:
+    """Give a finished temporary file the usual permissions and move it over ``target``."""
+    umask = os.umask(0)
+    os.umask(umask)
+    temporary.chmod(0o666 & ~umask)
+    os.replace(temporary, target)
+
+
+def atomic_write(
+    path: str | os.PathLike[str], write: Callable[[IO[bytes]], object] | bytes
+) -> Path:
+    """Write ``path`` atomically: ``write(handle)`` (or the given bytes) fills a temporary
+    file beside it, which is fsynced and moved over ``path``. Returns ``path``.
+
+    The file keeps the usual permissions (0644 less the umask); the parent directory is
+    created when missing. On any error the temporary file is removed and the old
+    ``path``, if any, is untouched.
+    """
+    target = Path(path)
+    handle = open_temporary(target)
+    temporary = Path(handle.name)
+    try:
+        with handle:
+            if isinstance(write, bytes):
+                handle.write(write)
+            else:
+                write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        replace_with(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
+    """:func:`atomic_write` of ``text`` as UTF-8."""
+    return atomic_write(path, text.encode("utf-8"))
