@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
+import shutil
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -23,7 +26,8 @@ from yantra_gnn.sandbox import (  # noqa: E402
     RunJob,
     RunStatus,
     Verdict,
-    process,  # noqa: E402
+    judging,
+    process,
     run,
     run_many,
     run_tests,
@@ -52,6 +56,64 @@ def sandbox_processes() -> list[int]:
         if int(fields["Uid"].split()[0]) in uids:
             found.append(int(name))
     return found
+
+
+BOOTSTRAP = Path(process.__file__).with_name("_bootstrap.py")
+
+
+def test_bootstrap_is_the_module_file_and_compiles() -> None:
+    """The child program is ``_bootstrap.py`` itself, and it compiles as it is sent."""
+    assert process._BOOTSTRAP == BOOTSTRAP.read_text(encoding="utf-8")
+    compile(process._BOOTSTRAP, "<yantra-sandbox>", "exec", dont_inherit=True, optimize=0)
+
+
+def test_bootstrap_imports_only_the_standard_library() -> None:
+    """The child runs ``python -s -S`` with an empty environment: no yantra_gnn, no
+    site-packages, no relative imports."""
+    tree = ast.parse(BOOTSTRAP.read_text(encoding="utf-8"))
+    imported = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            assert node.level == 0 and node.module is not None, ast.dump(node)
+            imported.append(node.module)
+    assert imported, "no imports found: is this the bootstrap?"
+    roots = {name.split(".")[0] for name in imported}
+    assert "yantra_gnn" not in roots
+    assert roots <= set(sys.stdlib_module_names), roots - set(sys.stdlib_module_names)
+    assert "typing" not in roots  # costly to import in every run
+
+
+def test_bootstrap_passes_ruff() -> None:
+    ruff = shutil.which("ruff")
+    if ruff is None:
+        pytest.skip("ruff is not installed")
+    for command in (["check", "--no-cache"], ["format", "--check", "--no-cache"]):
+        done = subprocess.run(
+            [ruff, *command, str(BOOTSTRAP)], cwd=REPO, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_importing_the_bootstrap_does_nothing() -> None:
+    """Imported by accident (here in a fresh interpreter, so a failure cannot take pytest
+    down with it), the module only defines functions: no fork, no exit, no hook."""
+    probe = (
+        "import builtins, os, sys\n"
+        "cwd, main, hook, quitter = os.getcwd(), sys.modules['__main__'], sys.excepthook, exit\n"
+        "import yantra_gnn.sandbox._bootstrap as boot\n"
+        "assert callable(boot._start) and callable(boot._supervise)\n"
+        "assert os.getcwd() == cwd and sys.modules['__main__'] is main\n"
+        "assert sys.excepthook is hook and builtins.exit is quitter\n"
+        "print('imported')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "imported\n"
+    assert "sandbox" not in done.stderr
 
 
 @pytest.fixture(scope="module")
@@ -403,13 +465,14 @@ def test_cache_hit_returns_identical_result_without_running(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = []
-    real_execute = process._execute
+    real_execute = judging._execute  # run_tests calls process._execute through this name
+    assert real_execute is process._execute
 
     def counting_execute(*args: object, **kwargs: object) -> sandbox.RunResult:
         calls.append(1)
         return real_execute(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(process, "_execute", counting_execute)
+    monkeypatch.setattr(judging, "_execute", counting_execute)
     cache = ResultCache(tmp_path)
     first = run_tests(SUM, TESTS, cache=cache)
     assert len(calls) == 3

@@ -4,10 +4,23 @@
 judges it on ``(input, expected_output)`` tests with
 :func:`~yantra_gnn.sandbox.compare.outputs_match`; :class:`ResultCache` keeps the
 outcomes. ``docs/sandbox.md`` says what is contained and what is not.
+
+Modules: :mod:`~yantra_gnn.sandbox.process` (one contained run; its child program is
+``_bootstrap.py``), :mod:`~yantra_gnn.sandbox.judging` (verdicts on tests),
+:mod:`~yantra_gnn.sandbox.cache` (the outcome cache), :mod:`~yantra_gnn.sandbox.compare`
+(output comparison).
 """
 
+from yantra_gnn.sandbox.cache import DEFAULT_CACHE_DIR, ResultCache
+from yantra_gnn.sandbox.judging import (
+    TestOutcome,
+    TestReport,
+    Verdict,
+    judge,
+    run_tests,
+    run_tests_many,
+)
 from yantra_gnn.sandbox.process import (
-    DEFAULT_CACHE_DIR,
     DEFAULT_MAX_OUTPUT_BYTES,
     DEFAULT_MEMORY_MB,
     DEFAULT_TIMEOUT_S,
@@ -17,18 +30,11 @@ from yantra_gnn.sandbox.process import (
     MAX_STDERR_BYTES,
     MAX_WORKERS,
     MIN_MEMORY_MB,
-    ResultCache,
     RunJob,
     RunResult,
     RunStatus,
-    TestOutcome,
-    TestReport,
-    Verdict,
-    judge,
     run,
     run_many,
-    run_tests,
-    run_tests_many,
     sandbox_uids,
 )
 

@@ -1,4 +1,4 @@
-"""Run untrusted Python solutions against tests, one contained subprocess per run.
+"""Run untrusted Python solutions, one contained subprocess per run.
 
 Labels (is this program correct? does this mutant fail?) come from executing code
 taken from a dataset or made by mutation. Such code may loop forever, allocate 10 GB,
@@ -6,10 +6,10 @@ fork without end, flood its output or write where it should not; each of those m
 cost one failed run, never the machine. What :func:`run` does for every program:
 
 * a fresh interpreter (``python -s -S``) in a new session, started on a small bootstrap
-  whose first process (the *supervisor*) sets up and forks the program process, which
-  sets its limits and runs the solution as ``__main__``; standard input is a sealed
-  in-memory file holding exactly the test input; the environment is rebuilt from
-  nothing (no variable of the caller leaks);
+  (:mod:`yantra_gnn.sandbox._bootstrap`) whose first process (the *supervisor*) sets
+  up and forks the program process, which sets its limits and runs the solution as
+  ``__main__``; standard input is a sealed in-memory file holding exactly the test
+  input; the environment is rebuilt from nothing (no variable of the caller leaks);
 * rlimits on the program: CPU seconds (``ceil(timeout_s) + 1``), address space
   (``memory_mb``), processes/threads, size of any file written, open files, no core;
 * a wall-clock deadline and a cap on stdout and stderr (read incrementally); at the
@@ -25,18 +25,15 @@ cost one failed run, never the machine. What :func:`run` does for every program:
 
 ``docs/sandbox.md`` lists what is and is not contained, and the measured overhead.
 
-:func:`run_tests` judges one program on a list of ``(input, expected_output)`` tests
-with :func:`yantra_gnn.sandbox.compare.outputs_match`; :func:`run_tests_many` and
-:func:`run_many` spread work over threads (each run is its own subprocess);
-:class:`ResultCache` remembers test outcomes in memory and in an SQLite file.
+:func:`run_many` spreads runs over threads (each run is its own subprocess). Judging a
+program on tests is :mod:`yantra_gnn.sandbox.judging`; remembering the outcomes is
+:mod:`yantra_gnn.sandbox.cache`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
-import json
 import logging
 import marshal
 import math
@@ -45,26 +42,22 @@ import re
 import selectors
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from enum import Enum
-from pathlib import Path
+from importlib import resources
 from typing import TypeVar, cast
 
-from yantra_gnn.errors import ConfigError, DatasetError, SandboxError, SourceTypeError
-from yantra_gnn.home import SANDBOX_CACHE_DIR
-from yantra_gnn.sandbox.compare import DEFAULT_FLOAT_TOL, outputs_match
+from yantra_gnn.errors import ConfigError, SandboxError, SourceTypeError
 
 __all__ = [
-    "DEFAULT_CACHE_DIR",
     "DEFAULT_MAX_OUTPUT_BYTES",
     "DEFAULT_MEMORY_MB",
     "DEFAULT_TIMEOUT_S",
@@ -74,18 +67,11 @@ __all__ = [
     "MAX_STDERR_BYTES",
     "MAX_WORKERS",
     "MIN_MEMORY_MB",
-    "ResultCache",
     "RunJob",
     "RunResult",
     "RunStatus",
-    "TestOutcome",
-    "TestReport",
-    "Verdict",
-    "judge",
     "run",
     "run_many",
-    "run_tests",
-    "run_tests_many",
     "sandbox_uids",
 ]
 
@@ -105,16 +91,12 @@ MAX_PROCESSES = 32
 MAX_FILE_BYTES = 16 << 20
 #: Open file descriptors per process (``RLIMIT_NOFILE``).
 MAX_OPEN_FILES = 256
-#: Most worker threads :func:`run_many` and :func:`run_tests_many` accept.
+#: Most worker threads :func:`run_many` and
+#: :func:`~yantra_gnn.sandbox.judging.run_tests_many` accept.
 MAX_WORKERS = 64
-#: Where :class:`ResultCache` keeps its SQLite file unless told otherwise.
-DEFAULT_CACHE_DIR = Path(SANDBOX_CACHE_DIR)
 #: Smallest accepted ``memory_mb``: the interpreter alone maps ~20 MiB.
 MIN_MEMORY_MB = 32
 
-# Bumped whenever a change here can change a run's outcome, so cached outcomes of an
-# older sandbox are never reused.
-_SANDBOX_VERSION = 1
 # Sandbox uids: _UID_BASE + (pid % _PID_SPAN) * _UIDS_PER_PROCESS + slot, all below
 # 2**31. Live processes with different pids (mod 2**18) get disjoint blocks, so two
 # callers on one machine do not share uids. A process cycles through its whole block,
@@ -130,226 +112,10 @@ _READ_CHUNK = 1 << 16
 _STOP_GRACE_S = 2.0
 _MEMORY_ERROR = re.compile(rb"^(?:MemoryError\b|OSError: \[Errno 12\])", re.MULTILINE)
 
-# The program's first code. It runs as the caller (root on these machines) and splits
-# in two. The first process, the supervisor, sets up (namespaces, working dir), becomes
-# a child subreaper and forks the program process, which sets its rlimits, drops to the
-# sandbox uid and runs the solution as __main__. Every process the program starts stays
-# a descendant of the supervisor even when orphaned, so after the program exits, or when
-# the parent closes the control pipe (timeout, output cap, parent gone), the supervisor
-# SIGKILLs and reaps all of them: nothing is left running and no zombie goes to init.
-# Status pipe lines: "ready <isolation>" (supervisor set up), "go" (program set up, its
-# code about to start), "done <wait status> <user s> <system s> <max rss KiB>".
-# argv: workdir uid cpu_s address_space fsize nproc nofile isolate status_fd control_fd
-_BOOTSTRAP = r"""
-import os, sys, ctypes
-
-def _isolate(libc, workdir):
-    import codecs
-    if libc.unshare(0x00020000 | 0x40000000 | 0x08000000) != 0:  # NEWNS | NEWNET | NEWIPC
-        return "unshare: " + os.strerror(ctypes.get_errno())
-    mount = libc.mount
-    mount.argtypes = (ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_void_p)
-
-    def do(source, target, flags):
-        if mount(source, target, None, flags, None) != 0:
-            code = ctypes.get_errno()
-            raise OSError(code, "mount %r: %s" % (target, os.strerror(code)))
-
-    do(None, b"/", 0x4000 | 0x40000)  # MS_REC | MS_PRIVATE: nothing propagates back
-    do(workdir.encode(), b"/tmp", 0x1000)  # MS_BIND: the working dir becomes /tmp
-    with open("/proc/self/mountinfo", "rb") as f:
-        points = dict.fromkeys(line.split()[4] for line in f)
-    for point in points:
-        if point == b"/tmp" or point.startswith(b"/tmp/"):
-            continue
-        if b"\\" in point:
-            point = codecs.escape_decode(point)[0]
-        try:
-            keep = os.statvfs(point).f_flag & 0xE  # keep nosuid, nodev, noexec
-            do(None, point, 0x20 | 0x1000 | 0x1 | keep)  # MS_REMOUNT | MS_BIND | MS_RDONLY
-        except OSError:
-            if point == b"/":
-                raise
-    return "isolated"
-
-def _children():
-    try:
-        with open("/proc/self/task/%d/children" % os.getpid(), "rb") as f:
-            return [int(pid) for pid in f.read().split()]
-    except OSError:
-        pass
-    me, found = os.getpid(), []
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                with open("/proc/" + name + "/stat", "rb") as f:
-                    if int(f.read().rsplit(b")", 1)[1].split()[1]) == me:
-                        found.append(int(name))
-            except (OSError, ValueError, IndexError):
-                pass
-    return found
-
-def _supervise(child, uid, control, status_fd):
-    import select
-    pidfd = os.pidfd_open(child)
-    poll = select.poll()
-    poll.register(pidfd, select.POLLIN)
-    poll.register(control, select.POLLIN)
-    while True:
-        events = dict(poll.poll())
-        if control in events or pidfd in events:
-            break
-    # The program is not reaped yet, so its pid and group id cannot have been reused.
-    for kill in (os.killpg, os.kill):
-        try:
-            kill(child, 9)
-        except OSError:
-            pass
-    result = os.wait4(child, 0)[1:]
-    try:
-        os.waitpid(-1, os.WNOHANG)
-        left = True  # some process the program started escaped its group
-    except ChildProcessError:
-        left = False
-    if left and uid >= 0:
-        # One kill(-1) as the sandbox uid signals all its processes at once, which
-        # also stops a fork bomb (a process with SIGKILL pending cannot fork).
-        killer = os.fork()
-        if killer == 0:
-            try:
-                os.setresuid(uid, uid, uid)
-                os.kill(-1, 9)
-            finally:
-                os._exit(0)
-        os.waitpid(killer, 0)
-    while left:
-        for pid in _children():
-            try:
-                os.kill(pid, 9)
-            except OSError:
-                pass
-        try:
-            os.wait4(-1, 0)
-        except ChildProcessError:
-            break
-    status, usage = result
-    line = "done %d %r %r %d\n" % (status, usage.ru_utime, usage.ru_stime, usage.ru_maxrss)
-    os.write(status_fd, line.encode())
-    os._exit(0)
-
-def _own_tasks(uid):
-    count = 0
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                if os.stat("/proc/" + name).st_uid == uid:
-                    with open("/proc/" + name + "/stat", "rb") as f:
-                        count += int(f.read().rsplit(b")", 1)[1].split()[17])
-            except (OSError, ValueError, IndexError):
-                pass
-    return count
-
-def _become_program(libc, stdlib, lib_fd, uid, cpu, memory, fsize, nproc, nofile, control, status_fd):
-    import resource as r
-    os.close(control)
-    os.setpgid(0, 0)  # its own group, which the supervisor kills in one call
-
-    def limit(kind, soft, hard=None):
-        hard = soft if hard is None else hard
-        old_hard = r.getrlimit(kind)[1]
-        if old_hard != r.RLIM_INFINITY:
-            soft, hard = min(soft, old_hard), min(hard, old_hard)
-        r.setrlimit(kind, (soft, hard))
-
-    limit(r.RLIMIT_CPU, cpu, cpu + 1)
-    limit(r.RLIMIT_AS, memory)
-    limit(r.RLIMIT_STACK, memory)
-    limit(r.RLIMIT_FSIZE, fsize)
-    limit(r.RLIMIT_NOFILE, nofile)
-    limit(r.RLIMIT_CORE, 0)
-    if uid >= 0:
-        limit(r.RLIMIT_NPROC, nproc)
-        os.setgroups([])
-        os.setresgid(uid, uid, uid)
-        os.setresuid(uid, uid, uid)
-    else:
-        limit(r.RLIMIT_NPROC, _own_tasks(os.getuid()) + nproc)
-    libc.prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL: die with the supervisor
-    # The stdlib may sit under a directory the sandbox uid cannot enter (/root/.pyenv);
-    # the descriptor opened before the drop lets the program import from it all the same.
-    prefix = "/proc/self/fd/%d" % lib_fd
-    sys.path[:] = [prefix + p[len(stdlib):] for p in sys.path if p.startswith(stdlib)]
-    sys.path_importer_cache.clear()
-    for module in list(sys.modules.values()):  # packages already imported: encodings, ...
-        paths = getattr(module, "__path__", None)
-        if isinstance(paths, list):
-            paths[:] = [prefix + p[len(stdlib):] if p.startswith(stdlib) else p for p in paths]
-    os.write(status_fd, b"go\n")
-    os.close(status_fd)
-
-def _start():
-    workdir = sys.argv[1]
-    uid, cpu, memory, fsize, nproc, nofile, isolate, status_fd, control = map(int, sys.argv[2:11])
-    libc = ctypes.CDLL(None, use_errno=True)
-    stdlib = os.path.dirname(os.__file__)
-    lib_fd = os.open(stdlib, os.O_RDONLY | os.O_DIRECTORY)
-    how = "disabled" if uid >= 0 else "not root"
-    if uid >= 0 and isolate:
-        how = _isolate(libc, workdir)
-        if how == "isolated":
-            workdir = "/tmp"
-    os.chdir(workdir)
-    os.environ["HOME"] = os.environ["TMPDIR"] = workdir
-    os.umask(0o077)
-    if libc.prctl(36, 1) != 0:  # PR_SET_CHILD_SUBREAPER: orphans come back to us
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
-    os.write(status_fd, ("ready " + how + "\n").encode())
-    import gc
-    gc.freeze()  # the program's collector then leaves the inherited objects alone (fewer copied pages)
-    child = os.fork()
-    if child:
-        try:
-            os.setpgid(child, child)  # as the program does itself: no window without it
-        except OSError:
-            pass
-        try:
-            _supervise(child, uid, control, status_fd)
-        except BaseException as error:
-            sys.stderr.write("yantra sandbox supervisor failed: %r\n" % (error,))
-            os._exit(125)
-    _become_program(libc, stdlib, lib_fd, uid, cpu, memory, fsize, nproc, nofile, control, status_fd)
-
-try:
-    _start()
-except BaseException as error:
-    sys.stderr.write("yantra sandbox setup failed: %r\n" % (error,))
-    os._exit(125)
-del _start, _isolate, _children, _supervise, _own_tasks, _become_program
-
-import builtins
-
-def _quit(code=None):
-    raise SystemExit(code)
-
-def _excepthook(kind, value, tb):
-    while tb is not None and tb.tb_frame.f_code.co_filename in ("<string>", "<yantra-sandbox>"):
-        tb = tb.tb_next
-    if value is not None:
-        value = value.with_traceback(tb)
-    sys.__excepthook__(kind, value, tb)
-
-builtins.exit = builtins.quit = _quit
-sys.excepthook = _excepthook
-sys.argv[:] = ["solution.py"]
-_main = type(sys)("__main__")
-_main.__file__ = "solution.py"
-_main.__builtins__ = builtins
-sys.modules["__main__"] = _main
-with open("solution.py", "rb") as _file:
-    _code = compile(_file.read(), "solution.py", "exec", dont_inherit=True)
-exec(_code, _main.__dict__)
-"""
-
+# The program's first code (see _bootstrap.py: supervisor, then program process). It is
+# never imported here: its text is compiled (once per process, _marshalled_bootstrap) and
+# run by a fresh interpreter.
+_BOOTSTRAP = (resources.files("yantra_gnn.sandbox") / "_bootstrap.py").read_text(encoding="utf-8")
 
 _BOOTSTRAP_NAME = "<yantra-sandbox>"
 _BOOTSTRAP_LOCK = threading.Lock()
@@ -390,17 +156,6 @@ class RunStatus(str, Enum):
     OUTPUT_LIMIT = "output_limit"
 
 
-class Verdict(str, Enum):
-    """How one test went: the run's status, or ``passed`` / ``wrong_answer`` when it ran ok."""
-
-    PASSED = "passed"
-    WRONG_ANSWER = "wrong_answer"
-    RUNTIME_ERROR = "runtime_error"
-    TIMEOUT = "timeout"
-    MEMORY_LIMIT = "memory_limit"
-    OUTPUT_LIMIT = "output_limit"
-
-
 @dataclass(frozen=True)
 class RunResult:
     """What one sandboxed run produced.
@@ -426,51 +181,6 @@ class RunResult:
     def ok(self) -> bool:
         """Whether the program exited with status 0 within every limit."""
         return self.status is RunStatus.OK
-
-
-@dataclass(frozen=True)
-class TestOutcome:
-    """One test of :func:`run_tests`: its position, verdict and the run behind it."""
-
-    __test__ = False  # not a pytest test class
-
-    index: int
-    verdict: Verdict
-    result: RunResult
-
-    @property
-    def passed(self) -> bool:
-        return self.verdict is Verdict.PASSED
-
-
-@dataclass(frozen=True)
-class TestReport:
-    """The outcome of running one program on a list of tests.
-
-    ``outcomes`` holds one entry per test that was run, in order; with
-    ``stop_on_first_failure`` it ends at the first failing test, so it may be shorter
-    than ``num_tests``.
-    """
-
-    __test__ = False  # not a pytest test class
-
-    num_tests: int
-    outcomes: tuple[TestOutcome, ...]
-
-    @property
-    def passed(self) -> int:
-        """How many tests passed."""
-        return sum(outcome.passed for outcome in self.outcomes)
-
-    @property
-    def all_passed(self) -> bool:
-        """Whether every one of the ``num_tests`` tests passed."""
-        return self.passed == self.num_tests
-
-    @property
-    def first_failure(self) -> TestOutcome | None:
-        """The first test that did not pass, or ``None``."""
-        return next((outcome for outcome in self.outcomes if not outcome.passed), None)
 
 
 @dataclass(frozen=True)
@@ -655,7 +365,7 @@ def _note_isolation(message: str) -> None:
 class _Watcher:
     """Reads a run's stdout, stderr and status pipe under the caps until its supervisor exits.
 
-    The supervisor is the bootstrap's first process (see ``_BOOTSTRAP``); closing the
+    The supervisor is the bootstrap's first process (see ``_bootstrap.py``); closing the
     control pipe asks it to kill the program and everything it started, then exit.
     """
 
@@ -746,8 +456,8 @@ class _Watcher:
                     exited = self._pump(selector, pidfd, grace, until_limit=False)
                 if exited:
                     # Every writer is gone: what is left in the pipes is all there is.
-                    for fd in list(selector.get_map()):
-                        while fd != pidfd and self._read(fd) == "data":
+                    for key in list(selector.get_map().values()):
+                        while key.fd != pidfd and self._read(key.fd) == "data":
                             pass
         finally:
             os.close(pidfd)
@@ -951,294 +661,6 @@ def run(
     )
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _outcome_key(
-    source: bytes, stdin: bytes, expected: bytes, limits: _Limits, float_tol: float, isolate: bool
-) -> str:
-    """Cache key of one test outcome: everything the outcome depends on."""
-    parts = {
-        "sandbox": _SANDBOX_VERSION,
-        "python": sys.version,
-        "source": _sha256(source),
-        "stdin": _sha256(stdin),
-        "expected": _sha256(expected),
-        "limits": asdict(limits),
-        "float_tol": float_tol,
-        "isolate": isolate,
-    }
-    return _sha256(json.dumps(parts, sort_keys=True).encode())
-
-
-def _encode_outcome(verdict: Verdict, result: RunResult) -> str:
-    fields = asdict(result)
-    fields["status"] = result.status.value
-    return json.dumps({"verdict": verdict.value, "result": fields})
-
-
-def _decode_outcome(text: str) -> tuple[Verdict, RunResult]:
-    data = json.loads(text)
-    fields = data["result"]
-    result = RunResult(
-        status=RunStatus(fields["status"]),
-        stdout=str(fields["stdout"]),
-        stderr=str(fields["stderr"]),
-        returncode=int(fields["returncode"]),
-        time_s=float(fields["time_s"]),
-        cpu_s=float(fields["cpu_s"]),
-    )
-    return Verdict(data["verdict"]), result
-
-
-class ResultCache:
-    """Test outcomes remembered in memory (LRU) and, optionally, in an SQLite file.
-
-    Keys are SHA-256 digests of everything an outcome depends on: the program, the
-    test's input and expected output, the limits, the float tolerance, the interpreter
-    version and the sandbox version. Safe to share between threads; several processes
-    may share one directory (SQLite locks it). A corrupt database file is moved aside
-    (``results.sqlite3.corrupt``) and started afresh; an unreadable entry is dropped
-    and counts as a miss.
-
-    Outcomes that depend on timing (``timeout``) are cached like the others: clear the
-    cache (delete the directory) after changing the machine or its load a lot.
-
-    Args:
-        directory: where ``results.sqlite3`` lives (``~`` is expanded), or ``None`` for
-            an in-memory cache only.
-        max_memory_entries: how many outcomes the in-memory layer keeps.
-    """
-
-    FILENAME = "results.sqlite3"
-
-    def __init__(
-        self,
-        directory: str | os.PathLike[str] | None = DEFAULT_CACHE_DIR,
-        *,
-        max_memory_entries: int = 4096,
-    ) -> None:
-        if isinstance(max_memory_entries, bool) or not isinstance(max_memory_entries, int):
-            raise ConfigError(
-                f"ResultCache: max_memory_entries must be an int, got {max_memory_entries!r}"
-            )
-        if max_memory_entries < 0:
-            raise ConfigError(
-                f"ResultCache: max_memory_entries must be >= 0, got {max_memory_entries}"
-            )
-        self._memory: OrderedDict[str, str] = OrderedDict()
-        self._max_memory = max_memory_entries
-        self._lock = threading.Lock()
-        self._db: sqlite3.Connection | None = None
-        self.path: Path | None = None
-        if directory is not None:
-            folder = Path(directory).expanduser()
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-            except OSError as error:
-                raise ConfigError(
-                    f"ResultCache: cannot create the cache directory {folder}: {error}; "
-                    "pass another directory, or None for a memory-only cache"
-                ) from error
-            self.path = folder / self.FILENAME
-            self._open()
-
-    def _open(self) -> None:
-        assert self.path is not None
-        try:
-            self._db = self._connect(self.path)
-        except sqlite3.DatabaseError as error:
-            corrupt = self.path.with_name(self.FILENAME + ".corrupt")
-            logger.warning(
-                "ResultCache: %s is not a usable SQLite database (%s); moved to %s",
-                self.path,
-                error,
-                corrupt,
-            )
-            for suffix in ("", "-wal", "-shm"):
-                with contextlib.suppress(FileNotFoundError):
-                    os.replace(f"{self.path}{suffix}", f"{corrupt}{suffix}")
-            self._db = self._connect(self.path)
-
-    @staticmethod
-    def _connect(path: Path) -> sqlite3.Connection:
-        db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
-        try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("CREATE TABLE IF NOT EXISTS outcomes (key TEXT PRIMARY KEY, value TEXT)")
-            db.execute("SELECT count(*) FROM outcomes").fetchone()
-        except sqlite3.DatabaseError:
-            db.close()
-            raise
-        return db
-
-    def _remember(self, key: str, value: str) -> None:
-        if self._max_memory == 0:
-            return
-        self._memory[key] = value
-        self._memory.move_to_end(key)
-        while len(self._memory) > self._max_memory:
-            self._memory.popitem(last=False)
-
-    def get(self, key: str) -> tuple[Verdict, RunResult] | None:
-        """The outcome stored under ``key``, or ``None``."""
-        with self._lock:
-            text = self._memory.get(key)
-            if text is not None:
-                self._memory.move_to_end(key)
-            elif self._db is not None:
-                try:
-                    row = self._db.execute(
-                        "SELECT value FROM outcomes WHERE key = ?", (key,)
-                    ).fetchone()
-                except sqlite3.DatabaseError as error:
-                    logger.warning("ResultCache: reading %s failed (%s)", self.path, error)
-                    row = None
-                text = row[0] if row is not None else None
-            if text is None:
-                return None
-            try:
-                outcome = _decode_outcome(text)
-            except (ValueError, KeyError, TypeError) as error:
-                logger.warning("ResultCache: dropping unreadable entry %s (%s)", key, error)
-                self._forget(key)
-                return None
-            self._remember(key, text)
-            return outcome
-
-    def _forget(self, key: str) -> None:
-        self._memory.pop(key, None)
-        if self._db is not None:
-            with contextlib.suppress(sqlite3.DatabaseError):
-                self._db.execute("DELETE FROM outcomes WHERE key = ?", (key,))
-
-    def put(self, key: str, verdict: Verdict, result: RunResult) -> None:
-        """Store an outcome under ``key``."""
-        text = _encode_outcome(verdict, result)
-        with self._lock:
-            self._remember(key, text)
-            if self._db is not None:
-                try:
-                    self._db.execute(
-                        "INSERT OR REPLACE INTO outcomes (key, value) VALUES (?, ?)", (key, text)
-                    )
-                except sqlite3.DatabaseError as error:
-                    logger.warning("ResultCache: writing %s failed (%s)", self.path, error)
-
-    def __len__(self) -> int:
-        """Entries on disk (or in memory for a memory-only cache)."""
-        with self._lock:
-            if self._db is None:
-                return len(self._memory)
-            return int(self._db.execute("SELECT count(*) FROM outcomes").fetchone()[0])
-
-    def close(self) -> None:
-        """Close the database file; the cache keeps working from memory."""
-        with self._lock:
-            if self._db is not None:
-                self._db.close()
-                self._db = None
-
-    def __repr__(self) -> str:
-        where = str(self.path) if self.path is not None else "memory only"
-        return f"{type(self).__name__}({where})"
-
-
-def _check_tests(tests: Sequence[tuple[str, str]]) -> list[tuple[str | bytes, str | bytes]]:
-    if isinstance(tests, (str, bytes)) or not isinstance(tests, Iterable):
-        raise DatasetError(
-            f"run_tests: tests must be a list of (input, expected_output) pairs, "
-            f"got {type(tests).__name__}"
-        )
-    checked = []
-    for index, test in enumerate(tests):
-        if (
-            not isinstance(test, (tuple, list))
-            or len(test) != 2
-            or not all(isinstance(part, (str, bytes)) for part in test)
-        ):
-            raise DatasetError(
-                f"run_tests: test #{index} must be an (input, expected_output) pair of str, "
-                f"got {test!r:.80}"
-            )
-        checked.append((test[0], test[1]))
-    if not checked:
-        raise DatasetError(
-            "run_tests: the list of tests is empty; a program cannot be judged without tests"
-        )
-    return checked
-
-
-def judge(result: RunResult, expected: str | bytes, float_tol: float) -> Verdict:
-    """The verdict of one finished run against the expected output."""
-    if result.status is not RunStatus.OK:
-        return Verdict(result.status.value)
-    if outputs_match(result.stdout, expected, float_tol=float_tol):
-        return Verdict.PASSED
-    return Verdict.WRONG_ANSWER
-
-
-def run_tests(
-    source: str | bytes,
-    tests: Sequence[tuple[str, str]],
-    *,
-    timeout_s: float = DEFAULT_TIMEOUT_S,
-    memory_mb: int = DEFAULT_MEMORY_MB,
-    max_output_bytes: int = DEFAULT_MAX_OUTPUT_BYTES,
-    stop_on_first_failure: bool = True,
-    float_tol: float = DEFAULT_FLOAT_TOL,
-    cache: ResultCache | None = None,
-    isolate: bool = True,
-    python: str | None = None,
-) -> TestReport:
-    """Run ``source`` on each ``(input, expected_output)`` test and judge its output.
-
-    Tests run one after another (use :func:`run_tests_many` to spread programs over
-    cores). With ``stop_on_first_failure`` the first failing test ends the report,
-    which is all a correct/incorrect label needs. Outcomes found in ``cache`` are not
-    run again; new ones are stored there.
-
-    Raises:
-        DatasetError: ``tests`` is empty or holds something other than pairs of str.
-        ConfigError, SourceTypeError, SandboxError: as :func:`run`.
-    """
-    _check_platform()
-    checked = _check_tests(tests)
-    limits = _Limits(timeout_s, memory_mb, max_output_bytes)
-    code = _as_bytes(source, "source")
-    interpreter = _interpreter(python)
-    outcomes = []
-    for index, (stdin, expected) in enumerate(checked):
-        stdin_bytes = _as_bytes(stdin, f"input of test #{index}")
-        key = ""
-        found = None
-        if cache is not None:
-            key = _outcome_key(
-                code,
-                stdin_bytes,
-                _as_bytes(expected, f"expected output of test #{index}"),
-                limits,
-                float_tol,
-                bool(isolate),
-            )
-            found = cache.get(key)
-        if found is not None:
-            verdict, result = found
-        else:
-            result = _execute(code, stdin_bytes, limits, isolate=bool(isolate), python=interpreter)
-            verdict = judge(result, expected, float_tol)
-            # a timeout says as much about the machine's load as about the program:
-            # never remember one, so a busy moment does not become a permanent label
-            if cache is not None and verdict is not Verdict.TIMEOUT:
-                cache.put(key, verdict, result)
-        outcomes.append(TestOutcome(index=index, verdict=verdict, result=result))
-        if stop_on_first_failure and verdict is not Verdict.PASSED:
-            break
-    return TestReport(num_tests=len(checked), outcomes=tuple(outcomes))
-
-
 _T = TypeVar("_T")
 _R = TypeVar("_R")
 
@@ -1296,44 +718,3 @@ def run_many(
         )
 
     return _parallel_map(one, items, _check_workers(workers), progress, "sandbox runs")
-
-
-def run_tests_many(
-    programs: Iterable[tuple[str | bytes, Sequence[tuple[str, str]]]],
-    *,
-    workers: int | None = None,
-    progress: bool = False,
-    timeout_s: float = DEFAULT_TIMEOUT_S,
-    memory_mb: int = DEFAULT_MEMORY_MB,
-    max_output_bytes: int = DEFAULT_MAX_OUTPUT_BYTES,
-    stop_on_first_failure: bool = True,
-    float_tol: float = DEFAULT_FLOAT_TOL,
-    cache: ResultCache | None = None,
-    isolate: bool = True,
-    python: str | None = None,
-) -> list[TestReport]:
-    """:func:`run_tests` for many ``(source, tests)`` programs, ``workers`` programs at a
-    time (default: one per core); reports come back in the order of ``programs``."""
-    items = list(programs)
-    for index, item in enumerate(items):
-        if not isinstance(item, (tuple, list)) or len(item) != 2:
-            raise DatasetError(
-                f"run_tests_many: program #{index} must be a (source, tests) pair, "
-                f"got {type(item).__name__}"
-            )
-
-    def one(item: tuple[str | bytes, Sequence[tuple[str, str]]]) -> TestReport:
-        return run_tests(
-            item[0],
-            item[1],
-            timeout_s=timeout_s,
-            memory_mb=memory_mb,
-            max_output_bytes=max_output_bytes,
-            stop_on_first_failure=stop_on_first_failure,
-            float_tol=float_tol,
-            cache=cache,
-            isolate=isolate,
-            python=python,
-        )
-
-    return _parallel_map(one, items, _check_workers(workers), progress, "programs")

@@ -1,0 +1,272 @@
+"""The first code of every sandboxed run: the supervisor, then the program process.
+
+``yantra_gnn`` never imports this module. :mod:`yantra_gnn.sandbox.process` reads its
+text, compiles it (as ``<yantra-sandbox>``, once per parent process) and hands the
+marshalled code to a fresh ``python -s -S`` that executes it as its ``__main__``, with
+an environment built from nothing. So it imports the standard library only: never
+``yantra_gnn``, nothing from site-packages. Everything it does is under the
+``if __name__ == "__main__":`` block at the end (at module level, not in a function, so
+the solution runs with no extra frame of ours below it); importing the module only
+defines functions.
+
+The code runs as the caller (root on these machines) and splits in two. The first
+process, the supervisor, sets up (namespaces, working dir), becomes a child subreaper and
+forks the program process, which sets its rlimits, drops to the sandbox uid and runs the
+solution as ``__main__``. Every process the program starts stays a descendant of the
+supervisor even when orphaned, so after the program exits, or when the parent closes the
+control pipe (timeout, output cap, parent gone), the supervisor SIGKILLs and reaps all
+of them: nothing is left running and no zombie goes to init.
+
+Status pipe lines: ``ready <isolation>`` (supervisor set up), ``go`` (program set up,
+its code about to start), ``done <wait status> <user s> <system s> <max rss KiB>``.
+
+argv: workdir uid cpu_s address_space fsize nproc nofile isolate status_fd control_fd
+"""
+
+import builtins
+import ctypes
+import os
+import sys
+from types import TracebackType  # already loaded by ctypes: costs the child nothing
+
+
+def _isolate(libc: ctypes.CDLL, workdir: str) -> str:
+    import codecs
+
+    if libc.unshare(0x00020000 | 0x40000000 | 0x08000000) != 0:  # NEWNS | NEWNET | NEWIPC
+        return "unshare: " + os.strerror(ctypes.get_errno())
+    mount = libc.mount
+    mount.argtypes = (
+        ctypes.c_char_p,
+        ctypes.c_char_p,
+        ctypes.c_char_p,
+        ctypes.c_ulong,
+        ctypes.c_void_p,
+    )
+
+    def do(source: bytes | None, target: bytes, flags: int) -> None:
+        if mount(source, target, None, flags, None) != 0:
+            code = ctypes.get_errno()
+            raise OSError(code, f"mount {target!r}: {os.strerror(code)}")
+
+    do(None, b"/", 0x4000 | 0x40000)  # MS_REC | MS_PRIVATE: nothing propagates back
+    do(workdir.encode(), b"/tmp", 0x1000)  # MS_BIND: the working dir becomes /tmp
+    with open("/proc/self/mountinfo", "rb") as f:
+        points = dict.fromkeys(line.split()[4] for line in f)
+    for point in points:
+        if point == b"/tmp" or point.startswith(b"/tmp/"):
+            continue
+        if b"\\" in point:
+            point = codecs.escape_decode(point)[0]
+        try:
+            keep = os.statvfs(point).f_flag & 0xE  # keep nosuid, nodev, noexec
+            do(None, point, 0x20 | 0x1000 | 0x1 | keep)  # MS_REMOUNT | MS_BIND | MS_RDONLY
+        except OSError:
+            if point == b"/":
+                raise
+    return "isolated"
+
+
+def _children() -> list[int]:
+    try:
+        with open(f"/proc/self/task/{os.getpid():d}/children", "rb") as f:
+            return [int(pid) for pid in f.read().split()]
+    except OSError:
+        pass
+    me, found = os.getpid(), []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open("/proc/" + name + "/stat", "rb") as f:
+                    if int(f.read().rsplit(b")", 1)[1].split()[1]) == me:
+                        found.append(int(name))
+            except (OSError, ValueError, IndexError):
+                pass
+    return found
+
+
+def _supervise(child: int, uid: int, control: int, status_fd: int) -> None:
+    """Wait for the program or the control pipe, kill and reap everything; never returns."""
+    import select
+
+    pidfd = os.pidfd_open(child)
+    poll = select.poll()
+    poll.register(pidfd, select.POLLIN)
+    poll.register(control, select.POLLIN)
+    while True:
+        events = dict(poll.poll())
+        if control in events or pidfd in events:
+            break
+    # The program is not reaped yet, so its pid and group id cannot have been reused.
+    for kill in (os.killpg, os.kill):
+        try:
+            kill(child, 9)
+        except OSError:
+            pass
+    result = os.wait4(child, 0)[1:]
+    try:
+        os.waitpid(-1, os.WNOHANG)
+        left = True  # some process the program started escaped its group
+    except ChildProcessError:
+        left = False
+    if left and uid >= 0:
+        # One kill(-1) as the sandbox uid signals all its processes at once, which
+        # also stops a fork bomb (a process with SIGKILL pending cannot fork).
+        killer = os.fork()
+        if killer == 0:
+            try:
+                os.setresuid(uid, uid, uid)
+                os.kill(-1, 9)
+            finally:
+                os._exit(0)
+        os.waitpid(killer, 0)
+    while left:
+        for pid in _children():
+            try:
+                os.kill(pid, 9)
+            except OSError:
+                pass
+        try:
+            os.wait4(-1, 0)
+        except ChildProcessError:
+            break
+    status, usage = result
+    line = f"done {status:d} {usage.ru_utime!r} {usage.ru_stime!r} {usage.ru_maxrss:d}\n"
+    os.write(status_fd, line.encode())
+    os._exit(0)
+
+
+def _own_tasks(uid: int) -> int:
+    count = 0
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                if os.stat("/proc/" + name).st_uid == uid:
+                    with open("/proc/" + name + "/stat", "rb") as f:
+                        count += int(f.read().rsplit(b")", 1)[1].split()[17])
+            except (OSError, ValueError, IndexError):
+                pass
+    return count
+
+
+def _become_program(
+    libc: ctypes.CDLL,
+    stdlib: str,
+    lib_fd: int,
+    uid: int,
+    cpu: int,
+    memory: int,
+    fsize: int,
+    nproc: int,
+    nofile: int,
+    control: int,
+    status_fd: int,
+) -> None:
+    import resource as r
+
+    os.close(control)
+    os.setpgid(0, 0)  # its own group, which the supervisor kills in one call
+
+    def limit(kind: int, soft: int, hard: int | None = None) -> None:
+        hard = soft if hard is None else hard
+        old_hard = r.getrlimit(kind)[1]
+        if old_hard != r.RLIM_INFINITY:
+            soft, hard = min(soft, old_hard), min(hard, old_hard)
+        r.setrlimit(kind, (soft, hard))
+
+    limit(r.RLIMIT_CPU, cpu, cpu + 1)
+    limit(r.RLIMIT_AS, memory)
+    limit(r.RLIMIT_STACK, memory)
+    limit(r.RLIMIT_FSIZE, fsize)
+    limit(r.RLIMIT_NOFILE, nofile)
+    limit(r.RLIMIT_CORE, 0)
+    if uid >= 0:
+        limit(r.RLIMIT_NPROC, nproc)
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+    else:
+        limit(r.RLIMIT_NPROC, _own_tasks(os.getuid()) + nproc)
+    libc.prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL: die with the supervisor
+    # The stdlib may sit under a directory the sandbox uid cannot enter (/root/.pyenv);
+    # the descriptor opened before the drop lets the program import from it all the same.
+    prefix = f"/proc/self/fd/{lib_fd:d}"
+    sys.path[:] = [prefix + p[len(stdlib) :] for p in sys.path if p.startswith(stdlib)]
+    sys.path_importer_cache.clear()
+    for module in list(sys.modules.values()):  # packages already imported: encodings, ...
+        paths = getattr(module, "__path__", None)
+        if isinstance(paths, list):
+            paths[:] = [prefix + p[len(stdlib) :] if p.startswith(stdlib) else p for p in paths]
+    os.write(status_fd, b"go\n")
+    os.close(status_fd)
+
+
+def _start() -> None:
+    workdir = sys.argv[1]
+    uid, cpu, memory, fsize, nproc, nofile, isolate, status_fd, control = map(int, sys.argv[2:11])
+    libc = ctypes.CDLL(None, use_errno=True)
+    stdlib = os.path.dirname(os.__file__)
+    lib_fd = os.open(stdlib, os.O_RDONLY | os.O_DIRECTORY)
+    how = "disabled" if uid >= 0 else "not root"
+    if uid >= 0 and isolate:
+        how = _isolate(libc, workdir)
+        if how == "isolated":
+            workdir = "/tmp"
+    os.chdir(workdir)
+    os.environ["HOME"] = os.environ["TMPDIR"] = workdir
+    os.umask(0o077)
+    if libc.prctl(36, 1) != 0:  # PR_SET_CHILD_SUBREAPER: orphans come back to us
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
+    os.write(status_fd, ("ready " + how + "\n").encode())
+    import gc
+
+    gc.freeze()  # the program's collector then leaves the inherited objects alone (fewer copied pages)
+    child = os.fork()
+    if child:
+        try:
+            os.setpgid(child, child)  # as the program does itself: no window without it
+        except OSError:
+            pass
+        try:
+            _supervise(child, uid, control, status_fd)
+        except BaseException as error:
+            sys.stderr.write(f"yantra sandbox supervisor failed: {error!r}\n")
+            os._exit(125)
+    _become_program(
+        libc, stdlib, lib_fd, uid, cpu, memory, fsize, nproc, nofile, control, status_fd
+    )
+
+
+def _quit(code: object = None) -> None:
+    raise SystemExit(code)
+
+
+def _excepthook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+    """Print tracebacks from the solution's first frame on (ours are not its business)."""
+    while tb is not None and tb.tb_frame.f_code.co_filename in ("<string>", "<yantra-sandbox>"):
+        tb = tb.tb_next
+    if value is not None:
+        value = value.with_traceback(tb)
+    sys.__excepthook__(kind, value, tb)
+
+
+if __name__ == "__main__":
+    try:
+        _start()
+    except BaseException as error:
+        sys.stderr.write(f"yantra sandbox setup failed: {error!r}\n")
+        os._exit(125)
+    # Only what the program process still needs stays in the bootstrap's namespace.
+    del _start, _isolate, _children, _supervise, _own_tasks, _become_program, TracebackType
+
+    # -S skips site, which is what defines exit() and quit(): the program gets both.
+    vars(builtins).update(exit=_quit, quit=_quit)
+    sys.excepthook = _excepthook
+    sys.argv[:] = ["solution.py"]
+    _main = type(sys)("__main__")
+    _main.__file__ = "solution.py"
+    vars(_main)["__builtins__"] = builtins  # as a real __main__ (ModuleType does not declare it)
+    sys.modules["__main__"] = _main
+    with open("solution.py", "rb") as _file:
+        _code = compile(_file.read(), "solution.py", "exec", dont_inherit=True)
+    exec(_code, _main.__dict__)
