@@ -51,7 +51,13 @@ SLOW_MARGIN = 5.0
 MAX_INPUT_BYTES = 200_000
 MEMORY_LIMIT_BYTES = 256_000_000
 PYTHON3 = 3
-DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "sample" / "codecontests_sample.jsonl"
+DEFAULT_OUTPUT = (
+    Path(__file__).resolve().parents[2]
+    / "yantra_gnn"
+    / "datasets"
+    / "sample"
+    / "codecontests_sample.jsonl"
+)
 
 
 class SampleBuildError(DatasetError):

@@ -679,13 +679,13 @@ def prepare_dataset(
                 files.open(TRAIN_FILE) as train,
                 files.open(VAL_FILE) as val,
             ):
-                for line, summary in zip(source, summaries, strict=True):
-                    (val if summary.name in val_names else train).write(line)
+                for line, problem_summary in zip(source, summaries, strict=True):
+                    (val if problem_summary.name in val_names else train).write(line)
         finally:
             kept_path.unlink(missing_ok=True)
         train_summaries = [s for s in summaries if s.name not in val_names]
         val_summaries = [s for s in summaries if s.name in val_names]
-        summary = {
+        summary: dict[str, Any] = {
             "format_version": FORMAT_VERSION,
             "source": source_label,
             "arguments": {
