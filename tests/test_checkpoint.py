@@ -121,6 +121,35 @@ def test_load_model_for_inference_also_reads_a_training_checkpoint(tmp_path, bat
     _assert_same_outputs(_outputs(model, batch), _outputs(loaded, batch))
 
 
+def test_the_edge_setting_is_saved_with_the_model_and_old_files_read_all(tmp_path, batch):
+    syntax = ModelConfig(**{**SMALL.to_dict(), "edges": "syntax"})
+    model = _model(6, syntax)
+    inference = save_model_for_inference(model, tmp_path / "syntax.safetensors")
+    training = save_checkpoint(model, None, 1, None, None, tmp_path / "syntax.pt")
+    for path in (inference, training):
+        loaded = load_model_for_inference(path, device="cpu")
+        assert loaded.config.edges == "syntax"
+        _assert_same_outputs(_outputs(model, batch), _outputs(loaded, batch))
+
+    # Files written before the setting existed: no "edges" in their config → "all".
+    with safetensors.safe_open(str(inference), framework="pt") as handle:
+        metadata = dict(handle.metadata())
+        tensors = {key: handle.get_tensor(key) for key in handle.keys()}
+    old_config = {k: v for k, v in json.loads(metadata["config"]).items() if k != "edges"}
+    metadata["config"] = json.dumps(old_config)
+    old_inference = tmp_path / "old.safetensors"
+    safetensors.torch.save_file(tensors, str(old_inference), metadata=metadata)
+    payload = torch.load(training, weights_only=True)
+    payload["model_config"] = old_config
+    old_training = tmp_path / "old.pt"
+    torch.save(payload, old_training)
+    for path in (old_inference, old_training):
+        loaded = load_model_for_inference(path, device="cpu")
+        assert loaded.config == ModelConfig(**{**syntax.to_dict(), "edges": "all"})
+    info = load_checkpoint(old_training, _model(6))  # an "all" model takes the old file
+    assert info.config.edges == "all"
+
+
 def test_resume_gives_the_same_step_as_an_uninterrupted_run(tmp_path, batch):
     model = _model(5)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-2)

@@ -146,6 +146,27 @@ def test_from_pretrained_gives_the_same_predictions(tmp_path, predictor, model):
         Predictor.from_pretrained(tmp_path / "missing.safetensors", device="cpu")
 
 
+def test_a_syntax_only_model_is_fed_syntax_edges_only(tmp_path, model):
+    from yantra_gnn.graph.transforms import SyntaxEdgesOnly
+
+    syntax = YantraGNN(ModelConfig(**{**SMALL.to_dict(), "edges": "syntax"}))
+    syntax.load_state_dict(model.state_dict())  # the same weights, another edge setting
+    path = save_model_for_inference(syntax, tmp_path / "syntax.safetensors")
+    predictor = Predictor.from_pretrained(path, device="cpu")
+    every_edge = Predictor(model, device="cpu")
+    graphs = [predictor.build_graph(source) for source in SOURCES]
+    expected = every_edge.predict_graphs([SyntaxEdgesOnly()(g) for g in graphs])
+    unfiltered = every_edge.predict_graphs(graphs)
+    differs = []
+    for source, graph, want, whole in zip(SOURCES, graphs, expected, unfiltered, strict=True):
+        got = predictor.predict(source)
+        np.testing.assert_allclose(got.embedding, want.embedding, atol=1e-6)
+        assert got.confidence == pytest.approx(want.confidence, abs=1e-6)
+        if SyntaxEdgesOnly()(graph).edge_index.size(1) < graph.edge_index.size(1):
+            differs.append(not np.allclose(got.embedding, whole.embedding, atol=1e-5))
+    assert differs and all(differs)  # graphs with dataflow edges: not the all-edge output
+
+
 def test_predictor_refuses_a_model_of_another_feature_width():
     with pytest.raises(ConfigError, match="978"):
         Predictor(YantraGNN(ModelConfig(**{**SMALL.to_dict(), "in_channels": 100})), "cpu")

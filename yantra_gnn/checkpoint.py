@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import safetensors
@@ -134,7 +134,8 @@ def _optional_float(value: Any, name: str) -> float | None:
 
 def rng_state() -> dict[str, Any]:
     """The torch (CPU and CUDA), numpy and python ``random`` generator states, as plain data."""
-    np_state = np.random.get_state()
+    # The legacy (default) form: a tuple for numpy's global MT19937 generator.
+    np_state = cast(tuple[str, np.ndarray, int, int, float], np.random.get_state())
     py_version, py_internal, py_gauss = random.getstate()
     state: dict[str, Any] = {
         "torch": torch.get_rng_state(),

@@ -2,7 +2,9 @@
 
 Every source is turned into a graph with ``strip_imports=True`` — the same input the
 model is trained on, where the import head's labels (the import statements) are not
-visible — then batched through the model under ``torch.inference_mode()``.
+visible — then batched through the model under ``torch.inference_mode()``. The model
+keeps only the edges of its own saved setting (``ModelConfig.edges``), so a model trained
+on syntax edges only is fed syntax edges only here too.
 """
 
 from __future__ import annotations

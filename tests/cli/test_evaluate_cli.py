@@ -79,17 +79,43 @@ def test_evaluate_rejects_bad_arguments(model_file, tmp_path) -> None:
         )
 
 
+def test_edges_must_agree_with_the_model(model_file, tmp_path) -> None:
+    # The model applies its own saved edge setting; --edges only checks it.
+    with pytest.raises(ConfigError, match="--edges syntax contradicts .* 'all' edges"):
+        run_cli(
+            ["evaluate", "--model", str(model_file), "--data", "humaneval", "--edges", "syntax"]
+        )
+    syntax_file = tmp_path / "syntax.safetensors"
+    save_model_for_inference(YantraGNN(ModelConfig(edges="syntax")), syntax_file)
+    with pytest.raises(ConfigError, match="--edges all contradicts .* 'syntax' edges"):
+        run_cli(["evaluate", "--model", str(syntax_file), "--data", "humaneval", "--edges", "all"])
+    # an --edges that agrees passes the check (and fails later, on the missing data)
+    with pytest.raises(ConfigError, match="neither 'humaneval' nor a directory"):
+        run_cli(
+            ["evaluate", "--model", str(syntax_file), "--data", str(tmp_path / "nope"),
+             "--edges", "syntax"]
+        )  # fmt: skip
+
+
 def test_label_settings_come_from_the_training_config(model_file, tmp_path) -> None:
+    from yantra_gnn.labels.labelling import LabelSettings
     from yantra_gnn.train.config import TrainConfig
 
     config = tmp_path / "config.yaml"
-    TrainConfig(label_max_tests=3, label_max_mutants=2, seed=7, limit=5).save(config)
+    labels = LabelSettings(max_tests=3, max_mutants_per_solution=2)
+    TrainConfig(labels=labels, seed=7, limit=5).save(config)
     parser = build_parser()
     argv = ["evaluate", "--model", str(model_file), "--data", "x", "--train-config", str(config)]
     options = dataset_options(parser.parse_args(argv))
     settings = options["settings"]
     assert (settings.max_tests, settings.max_mutants_per_solution, settings.seed) == (3, 2, 7)
+    assert settings == LabelSettings(max_tests=3, max_mutants_per_solution=2, seed=7)
     assert options["limit"] == 5
+    # A config.yaml of the first, flat layout gives the same label settings.
+    flat = tmp_path / "flat.yaml"
+    flat.write_text("label_max_tests: 3\nlabel_max_mutants: 2\nseed: 7\nlimit: 5\n")
+    old_argv = [*argv[:-1], str(flat)]
+    assert dataset_options(parser.parse_args(old_argv))["settings"] == settings
     assert dataset_options(parser.parse_args([*argv, "--limit", "2"]))["limit"] == 2
     # Without a config (none beside the model either): the library defaults.
     plain = dataset_options(parser.parse_args(argv[:-2]))

@@ -6,13 +6,8 @@ import pytest
 import torch
 
 from yantra_gnn.data import dataset as dataset_module
-from yantra_gnn.data.dataset import (
-    ORIGINS,
-    CodeContestsDataset,
-    GroupBatchSampler,
-    create_dataloaders,
-    locate_node,
-)
+from yantra_gnn.data.dataset import ORIGINS, CodeContestsDataset, locate_node
+from yantra_gnn.data.loader import DataLoaders, GroupBatchSampler, create_dataloaders
 from yantra_gnn.errors import DatasetError
 from yantra_gnn.graph.export import kind_name
 from yantra_gnn.labels.labelling import LabelSettings
@@ -139,6 +134,31 @@ def test_create_dataloaders(prepared_root):
     assert batch.num_graphs <= 4 and batch.x.is_sparse
     assert batch.imports.shape[0] == batch.num_graphs
     assert len(val.dataset) >= 1 and val.dataset.split == "val"
+
+
+def test_create_dataloaders_gives_the_datasets_and_the_sampler(prepared_root, train_set):
+    loaders = create_dataloaders(
+        prepared_root,
+        batch_size=4,
+        settings=FAST,
+        import_min_count=1,
+        per_group=2,
+        seed=5,
+        sandbox_cache=None,
+        progress=False,
+    )
+    assert isinstance(loaders, DataLoaders)
+    assert loaders.train.dataset is loaders.train_set and loaders.val.dataset is loaders.val_set
+    assert loaders.train_set.cache_path == train_set.cache_path  # the same processed data
+    assert loaders.train_set.import_vocab == ("math", "sys")
+    assert loaders.train.batch_sampler is loaders.sampler
+    assert (loaders.sampler.batch_size, loaders.sampler.per_group) == (4, 2)
+    expected = GroupBatchSampler(train_set.groups, 4, per_group=2, seed=5)
+    assert list(loaders.sampler) == list(expected)
+    loaders.sampler.set_epoch(1)
+    expected.set_epoch(1)
+    first = next(iter(loaders.train))
+    assert first.num_graphs == len(list(expected)[0])
 
 
 def test_label_matrix_matches_the_items(train_set):

@@ -17,7 +17,6 @@ from yantra_gnn.evaluation.metrics import (
     choose_threshold,
     expected_calibration_error,
     map_at_r,
-    plot_reliability_diagram,
     ranked_pass_at_1,
     reliability_bins,
 )
@@ -119,13 +118,6 @@ def test_reliability_bins_put_one_in_the_last_bin() -> None:
     bins = reliability_bins(np.array([1, 0]), np.array([1.0, 0.0]), 15)
     assert bins["count"][14] == 1 and bins["count"][0] == 1
     assert bins["accuracy"][7] is None and sum(bins["count"]) == 2
-
-
-def test_reliability_diagram_png(tmp_path) -> None:
-    path = plot_reliability_diagram(
-        {"m": (np.array([1, 0, 1]), np.array([0.8, 0.3, 0.6]))}, tmp_path / "r" / "rel.png"
-    )
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 # ---------------------------------------------------------------------- ranked pass@1

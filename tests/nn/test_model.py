@@ -311,3 +311,51 @@ def test_config_dict_round_trip_and_unknown_fields():
         ModelConfig.from_dict({**config.to_dict(), "depth": 3})
     with pytest.raises(ConfigError):
         YantraGNN({"in_channels": 978})  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------- edge setting
+SYNTAX = ModelConfig(**{**SMALL.to_dict(), "edges": "syntax"})
+
+
+def test_edges_default_to_all_and_round_trip():
+    assert ModelConfig().edges == "all" and SMALL.edges == "all"
+    assert ModelConfig.from_dict(SYNTAX.to_dict()) == SYNTAX
+    old = {k: v for k, v in SYNTAX.to_dict().items() if k != "edges"}  # a file before edges
+    assert ModelConfig.from_dict(old).edges == "all"
+    with pytest.raises(ConfigError, match="ModelConfig.edges"):
+        ModelConfig(edges="dataflow")
+    assert "edges=syntax" in repr(YantraGNN(SYNTAX))
+
+
+@pytest.mark.parametrize("grouped", [False, True])
+def test_syntax_model_reads_only_syntax_edges(batch, grouped):
+    from yantra_gnn.graph.transforms import SyntaxEdgesOnly
+
+    base = GROUPED if grouped else SMALL
+    syntax_config = ModelConfig(**{**base.to_dict(), "edges": "syntax"})
+    every_edge = _seeded(base).eval()
+    syntax = YantraGNN(syntax_config).eval()
+    syntax.load_state_dict(every_edge.state_dict())  # same weights, same keys
+    assert every_edge.state_dict().keys() == syntax.state_dict().keys()
+    filtered = Batch.from_data_list([SyntaxEdgesOnly()(g) for g in batch.to_data_list()])
+    assert filtered.edge_index.size(1) < batch.edge_index.size(1)
+    with torch.no_grad():
+        expected = every_edge(filtered)
+        for fed in (batch, filtered):  # whole graphs, or graphs filtered already
+            out = syntax(fed)
+            for name in ("embedding", "confidence_logit", "bug_node_logits", "node_embeddings"):
+                assert torch.allclose(getattr(out, name), getattr(expected, name), atol=1e-6)
+        assert not torch.allclose(every_edge(batch).embedding, expected.embedding)
+    kept, kept_type = syntax.select_edges(batch.edge_index, batch.edge_type)
+    assert kept.size(1) == kept_type.numel() == filtered.edge_index.size(1)
+    assert {EDGE_TYPES[int(t)] for t in kept_type.unique()} <= set(SYNTAX_EDGE_TYPES)
+
+
+def test_syntax_model_needs_edge_types(batch):
+    model = _seeded(SYNTAX).eval()
+    untyped = batch.clone()
+    del untyped.edge_type
+    with pytest.raises(ConfigError, match="no edge_type"):
+        model(untyped)
+    with torch.no_grad():
+        _seeded(SMALL).eval()(untyped)  # a model of all edges does not read edge_type

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
+import dataclasses
 import json
+import re
 
 import pytest
 import torch
+import yaml
 
-from yantra_gnn.checkpoint import load_model_for_inference
-from yantra_gnn.cli.train import config_from_args
+from yantra_gnn.checkpoint import load_checkpoint, load_model_for_inference
+from yantra_gnn.cli.train import add_arguments, config_from_args
 from yantra_gnn.errors import ConfigError
-from yantra_gnn.nn import ModelConfig, YantraGNN
+from yantra_gnn.labels.labelling import LabelSettings
+from yantra_gnn.nn import SYNTAX_DATAFLOW_GROUPS, ModelConfig, YantraGNN
 from yantra_gnn.train import TrainConfig, Trainer
 from yantra_gnn.train.losses import MultiTaskLoss
 
@@ -30,7 +35,9 @@ SMALL = {
 @pytest.fixture
 def tiny_config(prepared_root, tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path / "home"))  # sandbox cache under a temp home
-    return TrainConfig(data=str(prepared_root), output=str(tmp_path / "run"), epochs=2, **SMALL)
+    return TrainConfig.from_dict(
+        {"data": str(prepared_root), "output": str(tmp_path / "run"), "epochs": 2, **SMALL}
+    )
 
 
 def test_two_epochs_leave_checkpoints_metrics_plot_and_inference_model(tiny_config):
@@ -66,7 +73,9 @@ def test_resume_reaches_the_same_weights(tiny_config, tmp_path):
 
 def test_loss_goes_down_on_a_learnable_toy_task(prepared_root, tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    config = TrainConfig(data=str(prepared_root), output=str(tmp_path / "toy"), epochs=1, **SMALL)
+    config = TrainConfig.from_dict(
+        {"data": str(prepared_root), "output": str(tmp_path / "toy"), "epochs": 1, **SMALL}
+    )
     trainer = Trainer(config)
     batch = next(iter(trainer.train_loader))
     model = YantraGNN(ModelConfig(layer_channels=(32, 32, 16), import_vocab=("math", "sys")))
@@ -86,7 +95,9 @@ def test_bad_config_values_are_clear_errors(tmp_path):
     with pytest.raises(ConfigError, match="batch_size"):
         TrainConfig(batch_size=0)
     with pytest.raises(ConfigError, match="dropout"):
-        TrainConfig(dropout=1.5)
+        TrainConfig.from_dict({"dropout": 1.5})
+    with pytest.raises(ConfigError, match="dropout"):
+        TrainConfig.from_dict({"model": {"dropout": 1.5}})
     with pytest.raises(ConfigError, match="lr"):
         TrainConfig(lr=-1)
     bad = tmp_path / "bad.json"
@@ -102,22 +113,243 @@ def test_bad_config_values_are_clear_errors(tmp_path):
 
 
 def test_config_round_trip_and_command_line_overrides(tmp_path):
-    import argparse
-
-    from yantra_gnn.cli.train import add_arguments
-
-    path = TrainConfig(epochs=3, layer_channels=(64, 32)).save(tmp_path / "run.yaml")
-    assert TrainConfig.load(path).layer_channels == (64, 32)
+    path = TrainConfig(epochs=3, model=ModelConfig(layer_channels=(64, 32))).save(
+        tmp_path / "run.yaml"
+    )
+    assert TrainConfig.load(path).model.layer_channels == (64, 32)
     parser = argparse.ArgumentParser()
     add_arguments(parser)
     args = parser.parse_args(
         ["--config", str(path), "--batch-size", "8", "--layer-channels", "8,4"]
     )
     config = config_from_args(args)
-    assert (config.epochs, config.batch_size, config.layer_channels) == (3, 8, (8, 4))
+    assert (config.epochs, config.batch_size, config.model.layer_channels) == (3, 8, (8, 4))
     assert config.lr == 1e-3  # untouched defaults are the original spec's
 
 
 def test_resume_without_checkpoint_is_a_clear_error(tiny_config):
     with pytest.raises(ConfigError, match="cannot resume"):
         Trainer(tiny_config, resume="last")
+
+
+# ---------------------------------------------------------------------- config layout
+#: A config file of the first, flat layout (every setting that moved into a section).
+FLAT_LAYOUT = {
+    "layer_channels": [16, 16, 8],
+    "dropout": 0.2,
+    "pooling": "attention",
+    "edges": "syntax",
+    "edge_grouping": "syntax_dataflow",
+    "label_max_tests": 3,
+    "label_mutants_per_class": 2,
+    "label_max_mutants": 5,
+    "label_timeout_s": 1.5,
+    "import_min_count": 1,
+    "batch_size": 4,
+    "seed": 7,
+}
+NESTED_LAYOUT = {
+    "batch_size": 4,
+    "seed": 7,
+    "import_min_count": 1,
+    "model": {
+        "layer_channels": [16, 16, 8],
+        "dropout": 0.2,
+        "pooling": "attention",
+        "edges": "syntax",
+        "edge_groups": [list(group) for group in SYNTAX_DATAFLOW_GROUPS],
+    },
+    "labels": {
+        "max_tests": 3,
+        "mutants_per_class": 2,
+        "max_mutants_per_solution": 5,
+        "timeout_s": 1.5,
+    },
+}
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".json"])
+def test_a_file_of_the_flat_layout_loads_to_the_same_config(tmp_path, suffix):
+    path = tmp_path / f"old{suffix}"
+    path.write_text(yaml.safe_dump(FLAT_LAYOUT) if suffix == ".yaml" else json.dumps(FLAT_LAYOUT))
+    config = TrainConfig.load(path)
+    assert config == TrainConfig.from_dict(NESTED_LAYOUT)
+    assert config.model == ModelConfig(
+        layer_channels=(16, 16, 8),
+        dropout=0.2,
+        pooling="attention",
+        edges="syntax",
+        edge_groups=SYNTAX_DATAFLOW_GROUPS,
+    )
+    assert config.labels == LabelSettings(
+        max_tests=3, mutants_per_class=2, max_mutants_per_solution=5, timeout_s=1.5, seed=7
+    )
+    assert (config.import_min_count, config.batch_size, config.seed) == (1, 4, 7)
+    # flat and nested together are fine when they agree
+    assert TrainConfig.from_dict({**NESTED_LAYOUT, "label_max_tests": 3}) == config
+
+
+def test_config_is_saved_nested_and_reloads_equal(tmp_path):
+    config = TrainConfig.from_dict(FLAT_LAYOUT)
+    for name in ("run.yaml", "run.json"):
+        path = config.save(tmp_path / name)
+        text = path.read_text()
+        values = yaml.safe_load(text) if name.endswith(".yaml") else json.loads(text)
+        assert values["model"]["layer_channels"] == [16, 16, 8]
+        assert values["model"]["edges"] == "syntax"
+        assert values["labels"]["max_tests"] == 3 and values["batch_size"] == 4
+        assert not (set(FLAT_LAYOUT) - {"import_min_count", "batch_size", "seed"}) & set(values)
+        assert "import_vocab" not in values["model"] and "seed" not in values["labels"]
+        assert TrainConfig.load(path) == config
+    assert TrainConfig.from_dict(config.to_dict()) == config
+    assert TrainConfig().to_dict()["model"]["edges"] == "all"
+
+
+def test_unknown_or_contradicting_settings_are_clear_errors():
+    with pytest.raises(ConfigError, match=r"unknown setting\(s\) \['label_max_test'\]") as error:
+        TrainConfig.from_dict({"label_max_test": 3})
+    assert "label_max_tests" in str(error.value) and "batch_size" in str(error.value)
+    with pytest.raises(ConfigError, match=r"\['model.layer_channel'\]; known model settings"):
+        TrainConfig.from_dict({"model": {"layer_channel": [8]}})
+    with pytest.raises(ConfigError, match=r"\['labels.max_test'\]; known labels settings"):
+        TrainConfig.from_dict({"labels": {"max_test": 3}})
+    with pytest.raises(ConfigError, match="set from the training data"):
+        TrainConfig.from_dict({"model": {"import_vocab": ["sys"]}})
+    with pytest.raises(ConfigError, match="set from the training data"):
+        TrainConfig(model=ModelConfig(import_vocab=("sys",)))
+    with pytest.raises(ConfigError, match="contradicts model.layer_channels"):
+        TrainConfig.from_dict({"layer_channels": [8], "model": {"layer_channels": [4]}})
+    with pytest.raises(ConfigError, match="labels.seed is the run's seed"):
+        TrainConfig.from_dict({"seed": 1, "labels": {"seed": 2}})
+    with pytest.raises(ConfigError, match="edge_grouping must be one of"):
+        TrainConfig.from_dict({"edge_grouping": "typed"})
+    with pytest.raises(ConfigError, match="ModelConfig.edges"):
+        TrainConfig.from_dict({"edges": "dataflow"})
+
+
+def test_labels_seed_is_the_run_seed():
+    assert TrainConfig(seed=7).labels.seed == 7
+    assert TrainConfig(seed=7, labels=LabelSettings(max_tests=3)).labels == LabelSettings(
+        max_tests=3, seed=7
+    )
+    assert TrainConfig.from_dict({"seed": 3, "labels": {"seed": 3}}).labels.seed == 3
+
+
+#: The options of the first layout's ``yantra-gnn train``, in order.
+FIRST_LAYOUT_OPTIONS = [
+    "--data", "--output", "--epochs", "--batch-size", "--lr", "--weight-decay",
+    "--weight-code", "--weight-confidence", "--weight-imports", "--weight-bugs",
+    "--scheduler-patience", "--scheduler-factor", "--early-stopping-patience",
+    "--grad-clip", "--checkpoint-every", "--device", "--seed", "--limit", "--per-group",
+    "--temperature", "--log-every", "--layer-channels", "--dropout", "--pooling", "--edges",
+    "--edge-grouping", "--label-max-tests", "--label-mutants-per-class",
+    "--label-max-mutants", "--label-timeout-s", "--import-min-count", "--num-threads",
+    "--progress",
+]  # fmt: skip
+
+
+def test_command_line_options_are_those_of_the_first_layout():
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    usage = parser.format_usage()
+    options = [o for o in re.findall(r"\[(--[a-z-]+)", usage) if o not in ("--config", "--resume")]
+    assert options == FIRST_LAYOUT_OPTIONS
+    help_text = parser.format_help()
+    assert "--layer-channels CHANNELS" in help_text and "(default: 512,512,256)" in help_text
+    assert "(default: single)" in help_text
+    args = parser.parse_args(
+        [
+            "--layer-channels",
+            "64,64,32",
+            "--label-max-tests",
+            "3",
+            "--label-max-mutants",
+            "2",
+            "--label-timeout-s",
+            "1.5",
+            "--edges",
+            "syntax",
+            "--edge-grouping",
+            "syntax_dataflow",
+            "--batch-size",
+            "8",
+            "--seed",
+            "5",
+            "--progress",
+            "false",
+        ]  # fmt: skip
+    )
+    config = config_from_args(args)
+    assert config.model.layer_channels == (64, 64, 32)
+    assert config.model.edges == "syntax" and config.model.edge_groups == SYNTAX_DATAFLOW_GROUPS
+    assert config.labels == LabelSettings(
+        max_tests=3, max_mutants_per_solution=2, timeout_s=1.5, seed=5
+    )
+    assert (config.batch_size, config.seed, config.progress) == (8, 5, False)
+    assert config.flat("edge_grouping") == "syntax_dataflow"
+    assert config.flat("label_max_mutants") == 2
+
+
+def test_command_line_options_override_a_nested_config_file(tmp_path):
+    path = TrainConfig.from_dict(NESTED_LAYOUT).save(tmp_path / "run.yaml")
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args(
+        ["--config", str(path), "--layer-channels", "8,4", "--label-max-tests", "2"]
+    )
+    config = config_from_args(args)
+    assert config.model.layer_channels == (8, 4) and config.labels.max_tests == 2
+    assert config.model.pooling == "attention" and config.labels.max_mutants_per_solution == 5
+    assert config.model.edge_groups == SYNTAX_DATAFLOW_GROUPS
+
+
+# ---------------------------------------------------------------------- edge setting
+def test_a_syntax_only_model_predicts_as_it_was_trained(prepared_root, tmp_path, monkeypatch):
+    """The saved model keeps its edge setting: Predictor feeds it syntax edges only."""
+    from torch_geometric.data import Batch
+
+    from yantra_gnn.graph.transforms import SyntaxEdgesOnly
+    from yantra_gnn.predict import Predictor
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    config = TrainConfig.from_dict(
+        {
+            **SMALL,
+            "data": str(prepared_root),
+            "output": str(tmp_path / "syntax"),
+            "epochs": 1,
+            "edges": "syntax",
+        }
+    )
+    trainer = Trainer(config)
+    result = trainer.fit()
+    assert trainer.model_config.edges == "syntax"
+    assert TrainConfig.load(result.output / "config.yaml").model.edges == "syntax"
+    predictor = Predictor.from_pretrained(result.inference_model, device="cpu")
+    assert predictor.model.config == trainer.model_config
+    best = YantraGNN(trainer.model_config)
+    load_checkpoint(result.output / "best_model.pt", best)  # what training validated
+    best.eval()
+    # The same weights with every edge, to feed graphs as training saw them (syntax edges
+    # only, as the dataset transform did before models kept their edge setting) and whole.
+    every_edge = YantraGNN(dataclasses.replace(trainer.model_config, edges="all")).eval()
+    every_edge.load_state_dict(best.state_dict())
+
+    index = next(i for i, p in enumerate(trainer.val_set.programs) if p.origin == "solution")
+    graph = trainer.val_set[index]  # the training-time input of this program
+    source = trainer.val_set.programs[index].source
+    with torch.no_grad():
+        trained = best(Batch.from_data_list([graph]))
+        syntax_only = every_edge(Batch.from_data_list([SyntaxEdgesOnly()(graph)]))
+        all_edges = every_edge(Batch.from_data_list([graph]))
+    assert torch.allclose(trained.embedding, syntax_only.embedding, atol=1e-6)
+    [from_graph] = predictor.predict_graphs([graph])
+    from_source = predictor.predict(source)
+    for prediction, tolerance in ((from_graph, 1e-5), (from_source, 1e-3)):
+        assert prediction.embedding == pytest.approx(trained.embedding[0].numpy(), abs=tolerance)
+        assert prediction.confidence == pytest.approx(
+            torch.sigmoid(trained.confidence_logit[0]).item(), abs=tolerance
+        )
+    # ... and not what the model gives when it is fed the dataflow edges too
+    assert not torch.allclose(all_edges.embedding, trained.embedding, atol=1e-4)
+    assert from_graph.embedding != pytest.approx(all_edges.embedding[0].numpy(), abs=1e-4)

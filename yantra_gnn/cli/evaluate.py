@@ -11,16 +11,12 @@ from typing import Any
 from yantra_gnn.checkpoint import load_model_for_inference
 from yantra_gnn.errors import ConfigError
 from yantra_gnn.evaluation.humaneval import HumanEvalSettings
-from yantra_gnn.evaluation.report import (
-    codecontests_eval_set,
-    evaluate_model,
-    format_report,
-    humaneval_eval_set,
-)
+from yantra_gnn.evaluation.protocol import evaluate_model
+from yantra_gnn.evaluation.report import format_report
+from yantra_gnn.evaluation.sets import codecontests_eval_set, humaneval_eval_set
 from yantra_gnn.files import atomic_write_text
-from yantra_gnn.graph.transforms import EDGE_SETS, edge_transform
+from yantra_gnn.graph.transforms import EDGE_SETS
 from yantra_gnn.home import CACHE_DIR, SANDBOX_CACHE_DIR
-from yantra_gnn.labels.labelling import LabelSettings
 
 logger = logging.getLogger(__name__)
 
@@ -59,9 +55,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=int, default=64, help="graphs per forward pass")
     parser.add_argument(
         "--edges",
-        default="all",
         choices=EDGE_SETS,
-        help="'syntax' drops dataflow edges before the model (for a model trained that way)",
+        help="check that the model reads these edges (it applies its own saved edge "
+        "setting; an --edges that contradicts it is an error)",
     )
     parser.add_argument(
         "--train-config",
@@ -114,13 +110,7 @@ def dataset_options(args: argparse.Namespace) -> dict[str, Any]:
     from yantra_gnn.train.config import TrainConfig
 
     config = TrainConfig.load(path)
-    options["settings"] = LabelSettings(
-        timeout_s=config.label_timeout_s,
-        max_tests=config.label_max_tests,
-        mutants_per_class=config.label_mutants_per_class,
-        max_mutants_per_solution=config.label_max_mutants,
-        seed=config.seed,
-    )
+    options["settings"] = config.labels
     options["import_min_count"] = config.import_min_count
     if args.limit is None:
         options["limit"] = config.limit
@@ -135,6 +125,13 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--limit must be >= 1, got {args.limit}")
     progress = not args.no_progress
     model = load_model_for_inference(args.model, device=args.device)
+    if args.edges is not None and args.edges != model.config.edges:
+        raise ConfigError(
+            f"--edges {args.edges} contradicts {args.model}, a model trained on "
+            f"{model.config.edges!r} edges; it reads those edges itself, so leave --edges "
+            "out (a file saved before models kept their edge setting reads as 'all': "
+            "re-save it from YantraGNN(dataclasses.replace(model.config, edges=...)))"
+        )
     data_options = dataset_options(args)
     if args.data == HUMANEVAL:
         settings = HumanEvalSettings(
@@ -162,8 +159,7 @@ def run(args: argparse.Namespace) -> int:
         eval_set,
         train_set=train_set,
         model_name=str(args.model),
-        edges=args.edges,
-        transform=edge_transform(args.edges),
+        edges=model.config.edges,
         batch_size=args.batch_size,
         device=args.device,
         plots=args.plots,

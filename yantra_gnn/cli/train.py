@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import logging
 import types
 import typing
 from collections.abc import Callable
-from dataclasses import fields
 from typing import Any
 
-from yantra_gnn.train.config import TrainConfig
+from yantra_gnn.train.config import TrainConfig, flat_names, flat_type
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +19,7 @@ DESCRIPTION = "Train YantraGNN on a prepared CodeContests dataset."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--config``, ``--resume`` and one ``--option`` per ``TrainConfig`` field."""
+    """``--config``, ``--resume`` and one ``--option`` per ``TrainConfig`` setting."""
     parser.add_argument("--config", metavar="FILE", help="YAML or JSON TrainConfig file")
     parser.add_argument(
         "--resume",
@@ -51,21 +49,26 @@ def _parser_for(kind: Any) -> Callable[[str], Any] | None:
 
 
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add one ``--option`` per ``TrainConfig`` field (default: not given)."""
-    hints = typing.get_type_hints(TrainConfig)
+    """Add one ``--option`` per setting of ``TrainConfig`` (default: not given).
+
+    The training loop's own settings and the ``model`` / ``labels`` settings that have
+    a flat name (``--layer-channels``, ``--label-max-tests``; see
+    ``yantra_gnn.train.config.FLAT_SETTINGS``), in ``TrainConfig``'s order.
+    """
+    defaults = TrainConfig()
     group = parser.add_argument_group("training settings (override --config and defaults)")
-    for item in fields(TrainConfig):
-        convert = _parser_for(hints[item.name])
+    for name in flat_names():
+        convert = _parser_for(flat_type(name))
         if convert is None:
             continue
-        default = item.default if item.default is not dataclasses.MISSING else None
+        default = defaults.flat(name)
         shown = ",".join(map(str, default)) if isinstance(default, tuple) else default
         group.add_argument(
-            _option(item.name),
-            dest=item.name,
+            _option(name),
+            dest=name,
             type=convert,
             default=argparse.SUPPRESS,
-            metavar=item.name.split("_")[-1].upper(),
+            metavar=name.split("_")[-1].upper(),
             help=f"(default: {shown})",
         )
 
@@ -73,10 +76,8 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     """``--config FILE`` (if any) with command-line overrides on top."""
     base = TrainConfig.load(args.config).to_dict() if getattr(args, "config", None) else {}
-    for item in fields(TrainConfig):
-        if hasattr(args, item.name):
-            base[item.name] = getattr(args, item.name)
-    return TrainConfig.from_dict(base, source="command line")
+    overrides = {name: getattr(args, name) for name in flat_names() if hasattr(args, name)}
+    return TrainConfig.from_dict(base, overrides=overrides, source="command line")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -7,6 +7,9 @@ and rewrites (:mod:`yantra_gnn.labels.labelling`), builds each graph with
 The cache file name carries a key of everything that changes the result: the feature
 spec version, the label settings, the import vocabulary settings and the raw files'
 contents. A changed setting processes again; an unreadable cache is rebuilt.
+
+The data loaders over it (``GroupBatchSampler``, ``create_dataloaders``) are in
+:mod:`yantra_gnn.data.loader`.
 """
 
 from __future__ import annotations
@@ -16,16 +19,13 @@ import json
 import logging
 import os
 import pickle
-import random
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
 import torch
-from torch.utils.data import Sampler
 from torch_geometric.data import Data, Dataset
-from torch_geometric.loader import DataLoader
 from tqdm.auto import tqdm
 
 from yantra_gnn.errors import DatasetError, SourceError
@@ -362,94 +362,3 @@ class CodeContestsDataset(Dataset):
         stats_path = self._root / "processed" / f"{self.split}-{self.cache_key}-labels.json"
         atomic_write_text(stats_path, json.dumps(self.label_stats, indent=2))
         logger.info("cached %d %s graphs in %s", len(self._items), self.split, self.cache_path)
-
-
-class GroupBatchSampler(Sampler[list[int]]):
-    """Batches that hold several programs of the same problem (contrastive positives).
-
-    Each epoch, every group's items are shuffled and cut into chunks of ``per_group``;
-    chunks are shuffled and packed into batches of ``batch_size``. Deterministic for a
-    given ``seed`` and epoch (:meth:`set_epoch`).
-    """
-
-    def __init__(
-        self,
-        groups: Sequence[int],
-        batch_size: int,
-        per_group: int = 4,
-        seed: int = 0,
-        shuffle: bool = True,
-    ) -> None:
-        if batch_size < 1 or per_group < 1:
-            raise DatasetError(
-                f"batch_size and per_group must be >= 1, got {batch_size}, {per_group}"
-            )
-        self.groups = list(groups)
-        self.batch_size = batch_size
-        self.per_group = min(per_group, batch_size)
-        self.seed = seed
-        self.shuffle = shuffle
-        self.epoch = 0
-
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
-
-    def _batches(self) -> list[list[int]]:
-        rng = random.Random(f"{self.seed}:{self.epoch}")
-        members: dict[int, list[int]] = {}
-        for index, group in enumerate(self.groups):
-            members.setdefault(group, []).append(index)
-        chunks = []
-        for group in sorted(members):
-            items = members[group]
-            if self.shuffle:
-                rng.shuffle(items)
-            chunks += [items[i : i + self.per_group] for i in range(0, len(items), self.per_group)]
-        if self.shuffle:
-            rng.shuffle(chunks)
-        batches, current = [], []
-        for chunk in chunks:
-            current += chunk
-            while len(current) >= self.batch_size:
-                batches.append(current[: self.batch_size])
-                current = current[self.batch_size :]
-        if current:
-            batches.append(current)
-        return batches
-
-    def __iter__(self) -> Iterator[list[int]]:
-        return iter(self._batches())
-
-    def __len__(self) -> int:
-        return len(self._batches())
-
-
-def create_dataloaders(
-    root: str | os.PathLike[str],
-    batch_size: int = 32,
-    *,
-    settings: LabelSettings | None = None,
-    per_group: int = 4,
-    seed: int = 0,
-    limit: int | None = None,
-    num_workers: int = 0,
-    progress: bool = True,
-    sandbox_cache: str | os.PathLike[str] | None = SANDBOX_CACHE_DIR,
-) -> tuple[DataLoader, DataLoader]:
-    """Train and validation ``DataLoader``\\ s over :class:`CodeContestsDataset`.
-
-    The training loader batches with :class:`GroupBatchSampler` (``per_group`` programs
-    of a problem together); the validation loader keeps the dataset's order.
-    """
-    common = {
-        "settings": settings,
-        "limit": limit,
-        "progress": progress,
-        "sandbox_cache": sandbox_cache,
-    }
-    train = CodeContestsDataset(root, "train", **common)
-    val = CodeContestsDataset(root, "val", **common)
-    sampler = GroupBatchSampler(train.groups, batch_size, per_group=per_group, seed=seed)
-    train_loader = DataLoader(train, batch_sampler=sampler, num_workers=num_workers)
-    val_loader = DataLoader(val, batch_size=batch_size, shuffle=False, num_workers=num_workers)
-    return train_loader, val_loader

@@ -31,18 +31,13 @@ used on their own.
 
 from __future__ import annotations
 
-import logging
-import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
 from yantra_gnn.errors import ConfigError
-
-logger = logging.getLogger(__name__)
 
 #: The tasks an :class:`Evaluator` can be built for.
 TASKS: tuple[str, ...] = (
@@ -383,6 +378,9 @@ def multilabel_metrics(
     for c, name in enumerate(class_names):
         support = int(truth[:, c].sum())
         out[f"support/{name}"] = support
+        p: float | None
+        r: float | None
+        f: float | None
         if support > 0:
             p, r, f = precision_recall_f1(tp[c], fp[c], fn[c])
             per_class_prf.append((p, r, f))
@@ -673,58 +671,3 @@ _INPUT_FORMATS: dict[str, str] = {
         "'candidate_mask': [n] bool}"
     ),
 }
-
-
-def plot_reliability_diagram(
-    curves: Mapping[str, tuple[np.ndarray, np.ndarray]],
-    path: str | os.PathLike[str],
-    *,
-    title: str = "Reliability diagram",
-    num_bins: int = DEFAULT_CALIBRATION_BINS,
-) -> Path:
-    """Write a reliability diagram (observed accuracy vs mean confidence per bin) as PNG.
-
-    Args:
-        curves: ``{name: (y_true [n], y_prob [n])}``, one line per system; the bar
-            panel below shows how many predictions of the first system fall in each bin.
-        path: the PNG file to write (parent directories are created).
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    if not curves:
-        raise ConfigError("plot_reliability_diagram: no curves given")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure, (top, bottom) = plt.subplots(
-        2, 1, figsize=(5.5, 6.5), sharex=True, gridspec_kw={"height_ratios": [3, 1]}
-    )
-    top.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=1, label="perfect")
-    first = None
-    for name, (y_true, y_prob) in curves.items():
-        bins = reliability_bins(np.asarray(y_true), np.asarray(y_prob), num_bins)
-        xs = [c for c in bins["confidence"] if c is not None]
-        ys = [a for a in bins["accuracy"] if a is not None]
-        ece = expected_calibration_error(np.asarray(y_true), np.asarray(y_prob), num_bins)
-        top.plot(xs, ys, marker="o", label=f"{name} (ECE {ece:.3f})")
-        if first is None:
-            first = (name, bins)
-    top.set_ylabel("observed fraction correct")
-    top.set_xlim(0, 1)
-    top.set_ylim(0, 1)
-    top.set_title(title)
-    top.legend(loc="upper left", fontsize=8)
-    assert first is not None
-    name, bins = first
-    width = 1.0 / num_bins
-    centres = [edge + width / 2 for edge in bins["edges"][:-1]]
-    bottom.bar(centres, bins["count"], width=width * 0.9, color="tab:blue")
-    bottom.set_xlabel("predicted probability of being correct")
-    bottom.set_ylabel(f"count ({name})")
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
-    logger.info("wrote reliability diagram %s", path)
-    return path

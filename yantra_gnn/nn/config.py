@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from yantra_gnn.errors import ConfigError
-from yantra_gnn.schema import BUG_CLASSES, FEATURE_DIM
+from yantra_gnn.schema import BUG_CLASSES, EDGE_TYPES, FEATURE_DIM, SYNTAX_EDGE_TYPES
 
 #: The node feature width the graph builder writes. ``YantraGNN`` checks its input width.
 DEFAULT_IN_CHANNELS = FEATURE_DIM
@@ -55,6 +55,11 @@ DEFAULT_IMPORT_VOCAB: tuple[str, ...] = (
 ACTIVATIONS: tuple[str, ...] = ("relu", "gelu", "silu", "elu", "leaky_relu", "tanh")
 POOLINGS: tuple[str, ...] = ("mean", "mean_max", "attention")
 
+#: ``ModelConfig.edges`` choices → the edge types the model reads: every edge, or the
+#: syntax edges only (AST child, next sibling, next token and their reverses: the
+#: ablation that shows what the dataflow edges add).
+EDGE_SETS: dict[str, tuple[str, ...]] = {"all": EDGE_TYPES, "syntax": SYNTAX_EDGE_TYPES}
+
 
 @dataclass(frozen=True)
 class ModelConfig:
@@ -69,6 +74,11 @@ class ModelConfig:
         pooling: graph pooling, one of ``"mean"``, ``"mean_max"`` (concatenated
             mean and max, twice the width; the default, see docs/model.md) or
             ``"attention"`` (gated attention).
+        edges: the edges the model reads, one of ``EDGE_SETS``: ``"all"`` (the default)
+            or ``"syntax"`` (syntax edges only). The model drops the other edge types
+            itself in ``forward``, so every caller (training, ``Predictor``,
+            ``yantra-gnn evaluate``) feeds it what it was trained on. Files written
+            before this field existed load as ``"all"``.
         edge_groups: edge-type names grouped for message passing: each layer runs
             one SAGEConv aggregation per group and sums them. Every edge type of
             ``yantra_gnn.graph.EDGE_TYPES`` must be in exactly one group. ``()`` (the
@@ -86,6 +96,7 @@ class ModelConfig:
     dropout: float = 0.1
     activation: str = "relu"
     pooling: str = "mean_max"
+    edges: str = "all"
     edge_groups: tuple[tuple[str, ...], ...] = ()
     head_hidden_channels: int = 256
     embedding_dim: int = 256
@@ -126,6 +137,10 @@ class ModelConfig:
         if self.pooling not in POOLINGS:
             raise ConfigError(
                 f"ModelConfig.pooling {self.pooling!r} is unknown; use one of {POOLINGS}"
+            )
+        if not isinstance(self.edges, str) or self.edges not in EDGE_SETS:
+            raise ConfigError(
+                f"ModelConfig.edges {self.edges!r} is unknown; use one of {tuple(EDGE_SETS)}"
             )
         seen: set[str] = set()
         for group in self.edge_groups:
@@ -171,6 +186,7 @@ class ModelConfig:
             "dropout": float(self.dropout),
             "activation": self.activation,
             "pooling": self.pooling,
+            "edges": self.edges,
             "edge_groups": [list(g) for g in self.edge_groups],
             "head_hidden_channels": self.head_hidden_channels,
             "embedding_dim": self.embedding_dim,
@@ -180,7 +196,11 @@ class ModelConfig:
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> ModelConfig:
-        """Rebuild a config from ``to_dict`` output; unknown keys are a ``ConfigError``."""
+        """Rebuild a config from ``to_dict`` output; unknown keys are a ``ConfigError``.
+
+        A missing key takes its default (``edges`` is ``"all"`` for files written before
+        it existed).
+        """
         if not isinstance(values, Mapping):
             raise ConfigError(f"a model config must be a mapping, got {type(values).__name__}")
         known = {f.name for f in dataclasses.fields(cls)}

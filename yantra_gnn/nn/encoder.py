@@ -11,6 +11,8 @@ float rounding) while touching only the non-zeros.
 
 from __future__ import annotations
 
+from typing import cast
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -111,8 +113,12 @@ class GroupedSAGEConv(nn.Module):
         # transpose copy of a 978 × 1536 matrix costs more than the sparse product).
         self._weight_t_cache: tuple[tuple[int, ...], Tensor] | None = None
 
+    def sage_convs(self) -> list[SAGEConv]:
+        """``convs``, typed: a ``ModuleList`` yields plain modules to a type checker."""
+        return [cast(SAGEConv, conv) for conv in self.convs]
+
     def reset_parameters(self) -> None:
-        for conv in self.convs:
+        for conv in self.sage_convs():
             conv.reset_parameters()
         self._weight_t_cache = None
 
@@ -123,15 +129,17 @@ class GroupedSAGEConv(nn.Module):
             )
         if self.project_first:
             return self._forward_project_first(x, edge_indices)
-        out = self.convs[0](x, edge_indices[0])
-        for conv, edge_index in zip(self.convs[1:], edge_indices[1:], strict=True):
+        convs = self.sage_convs()
+        out = convs[0](x, edge_indices[0])
+        for conv, edge_index in zip(convs[1:], edge_indices[1:], strict=True):
             out = out + conv(x, edge_index)
         return out
 
     def _weights(self) -> list[Tensor]:
         """The ``[out, in]`` weights in projection order: each group's ``lin_l``, then the root."""
-        weights = [conv.lin_l.weight for conv in self.convs]
-        weights.append(self.convs[0].lin_r.weight)
+        convs = self.sage_convs()
+        weights = [conv.lin_l.weight for conv in convs]
+        weights.append(convs[0].lin_r.weight)
         return weights
 
     def _stacked_weight_t(self) -> Tensor:
@@ -158,7 +166,7 @@ class GroupedSAGEConv(nn.Module):
             projected = x.to(device=device, dtype=weight_t.dtype) @ weight_t
         width = self.out_channels
         out = projected[:, self.num_groups * width :]  # root term W_r x_i
-        for g, (conv, edge_index) in enumerate(zip(self.convs, edge_indices, strict=True)):
+        for g, (conv, edge_index) in enumerate(zip(self.sage_convs(), edge_indices, strict=True)):
             part = projected[:, g * width : (g + 1) * width]
             # SAGEConv's own message passing (message x_j, mean aggregation) on the
             # projected features; then lin_l's bias, as in SAGEConv.forward.
@@ -262,7 +270,7 @@ class SAGEEncoder(nn.Module):
 
     def reset_parameters(self) -> None:
         for layer in self.layers:
-            layer.reset_parameters()
+            cast(GroupedSAGEConv, layer).reset_parameters()
 
     def forward(self, x: Tensor, edge_indices: list[Tensor]) -> Tensor:
         last = len(self.layers) - 1

@@ -11,7 +11,7 @@ from torch import Tensor, nn
 from torch_geometric.data import Batch, Data
 
 from yantra_gnn.errors import ConfigError
-from yantra_gnn.nn.config import ModelConfig
+from yantra_gnn.nn.config import EDGE_SETS, ModelConfig
 from yantra_gnn.nn.encoder import GraphPooling, SAGEEncoder
 from yantra_gnn.nn.heads import BugLocationHead, MLPHead
 from yantra_gnn.schema import EDGE_TYPES
@@ -50,6 +50,10 @@ class YantraGNN(nn.Module):
     mean+max pooling); ``YantraGNN(ModelConfig(...))`` any other, e.g. with
     ``edge_groups=SYNTAX_DATAFLOW_GROUPS`` for typed message passing.
 
+    The model reads only the edges of ``config.edges``: with ``"syntax"`` it drops every
+    other edge type of its input in ``forward``, so whoever feeds it (the Trainer,
+    ``Predictor``, ``yantra-gnn evaluate``) gives it the edges it was trained on.
+
     Args:
         config: the architecture and label vocabularies; default ``ModelConfig()``.
 
@@ -59,6 +63,9 @@ class YantraGNN(nn.Module):
           ``edge_type`` ``[E]``, ``batch`` ``[N]``
         - **output:** ``ModelOutput`` (see its fields)
     """
+
+    edge_type_to_group: Tensor
+    edge_type_kept: Tensor
 
     def __init__(self, config: ModelConfig | None = None) -> None:
         super().__init__()
@@ -73,6 +80,8 @@ class YantraGNN(nn.Module):
         self.register_buffer(
             "edge_type_to_group", _edge_group_table(cfg.edge_groups), persistent=False
         )
+        # Edge type id → whether the model reads it, or empty when it reads every edge.
+        self.register_buffer("edge_type_kept", _edge_set_mask(cfg.edges), persistent=False)
         self.encoder = SAGEEncoder(
             cfg.in_channels, cfg.layer_channels, cfg.num_edge_groups, cfg.dropout, cfg.activation
         )
@@ -114,23 +123,28 @@ class YantraGNN(nn.Module):
         table = self.edge_type_to_group
         if table.numel() == 0:
             return [edge_index]
-        if edge_type is None:
-            raise ConfigError(
-                "the graph has no edge_type but the model groups edges by type; build "
-                "graphs with yantra_gnn.graph.CodeGraphBuilder"
-            )
-        edge_type = edge_type.to(edge_index.device)
-        if edge_type.numel() != edge_index.size(1):
-            raise ConfigError(
-                f"edge_type has {edge_type.numel()} entries for {edge_index.size(1)} edges"
-            )
-        if edge_type.numel() and int(edge_type.max()) >= table.numel():
-            raise ConfigError(
-                f"edge_type id {int(edge_type.max())} is outside the {table.numel()} known "
-                "edge types; the graph was built by another feature spec"
-            )
+        edge_type = _checked_edge_type(
+            edge_index, edge_type, table.numel(), "the model groups edges by type"
+        )
         group = table.index_select(0, edge_type)
         return [edge_index[:, group == g] for g in range(self.config.num_edge_groups)]
+
+    def select_edges(
+        self, edge_index: Tensor, edge_type: Tensor | None
+    ) -> tuple[Tensor, Tensor | None]:
+        """Keep the edges of ``config.edges``: ``[2, E]``, ``[E]`` → ``[2, E']``, ``[E']``.
+
+        With ``edges="all"`` both come back as they are. Filtering graphs that hold only
+        the kept edge types already (e.g. ``SyntaxEdgesOnly`` output) changes nothing.
+        """
+        kept = self.edge_type_kept
+        if kept.numel() == 0:
+            return edge_index, edge_type
+        edge_type = _checked_edge_type(
+            edge_index, edge_type, kept.numel(), f"the model reads {self.config.edges} edges only"
+        )
+        keep = kept.index_select(0, edge_type)
+        return edge_index[:, keep], edge_type[keep]
 
     def adjacency(
         self, edge_index: Tensor, edge_type: Tensor | None, num_nodes: int
@@ -175,9 +189,10 @@ class YantraGNN(nn.Module):
             num_graphs = int(batch.num_graphs) if isinstance(batch, Batch) else 1
         if not x.is_sparse:
             x = x.to(device)
-        adjacency = self.adjacency(
-            edge_index.to(device), getattr(batch, "edge_type", None), num_nodes
+        edge_index, edge_type = self.select_edges(
+            edge_index.to(device), getattr(batch, "edge_type", None)
         )
+        adjacency = self.adjacency(edge_index, edge_type, num_nodes)
 
         node_embeddings = self.encoder(x, adjacency)
         graph_embedding = self.pooling(node_embeddings, node_batch, num_graphs)
@@ -196,7 +211,8 @@ class YantraGNN(nn.Module):
         cfg = self.config
         widths = " → ".join(str(w) for w in (cfg.in_channels, *cfg.layer_channels))
         return (
-            f"{self.__class__.__name__}({widths}, edge_groups={cfg.num_edge_groups}, "
+            f"{self.__class__.__name__}({widths}, edges={cfg.edges}, "
+            f"edge_groups={cfg.num_edge_groups}, "
             f"pooling={cfg.pooling}, embedding={cfg.embedding_dim}, "
             f"imports={len(cfg.import_vocab)}, bugs={len(cfg.bug_classes)})"
         )
@@ -218,6 +234,36 @@ def _csr_adjacency_t(edge_index: Tensor, num_nodes: int, dtype: torch.dtype) -> 
     with warnings.catch_warnings():  # torch warns that sparse CSR support is "beta"
         warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
         return torch.sparse_csr_tensor(crow, source[order], values, size=(num_nodes, num_nodes))
+
+
+def _checked_edge_type(
+    edge_index: Tensor, edge_type: Tensor | None, num_types: int, why: str
+) -> Tensor:
+    """``edge_type`` on ``edge_index``'s device, checked against the ``[2, E]`` edges."""
+    if edge_type is None:
+        raise ConfigError(
+            f"the graph has no edge_type but {why}; build graphs with "
+            "yantra_gnn.graph.CodeGraphBuilder"
+        )
+    edge_type = edge_type.to(edge_index.device)
+    if edge_type.numel() != edge_index.size(1):
+        raise ConfigError(
+            f"edge_type has {edge_type.numel()} entries for {edge_index.size(1)} edges"
+        )
+    if edge_type.numel() and int(edge_type.max()) >= num_types:
+        raise ConfigError(
+            f"edge_type id {int(edge_type.max())} is outside the {num_types} known "
+            "edge types; the graph was built by another feature spec"
+        )
+    return edge_type
+
+
+def _edge_set_mask(edges: str) -> Tensor:
+    """``[NUM_EDGE_TYPES]`` bool: whether the model reads each edge type (empty: all)."""
+    if edges == "all":
+        return torch.empty(0, dtype=torch.bool)
+    kept = set(EDGE_SETS[edges])
+    return torch.tensor([name in kept for name in EDGE_TYPES], dtype=torch.bool)
 
 
 def _edge_group_table(edge_groups: tuple[tuple[str, ...], ...]) -> Tensor:

@@ -1,13 +1,33 @@
 """``TrainConfig``: every setting of a training run, with the original spec's defaults.
 
-Loadable from and savable to YAML or JSON; :mod:`yantra_gnn.cli.train` turns every
-field into a command-line option (``--batch-size 8``, ``--layer-channels 64,64,32``).
+A run's settings come in three parts: the training loop's own settings (flat fields),
+the model to train (``model``, a :class:`~yantra_gnn.nn.ModelConfig`) and how labels are
+made (``labels``, a :class:`~yantra_gnn.labels.labelling.LabelSettings`). Saved as YAML
+or JSON in that nested shape::
+
+    batch_size: 32
+    ...
+    model:
+      layer_channels: [512, 512, 256]
+      edges: all
+      ...
+    labels:
+      max_tests: 10
+      ...
+
+Files written with the first, flat layout (``layer_channels: [...]``,
+``label_max_tests: 3``, ``edges: syntax``, ``edge_grouping: syntax_dataflow``) load to
+the same config: :data:`FLAT_SETTINGS` maps each flat name to its place in a section.
+The same flat names are the command-line options of :mod:`yantra_gnn.cli.train`
+(``--batch-size 8``, ``--layer-channels 64,64,32``, ``--label-max-tests 3``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -16,9 +36,9 @@ import yaml
 
 from yantra_gnn.errors import ConfigError
 from yantra_gnn.home import CHECKPOINTS_DIR, CODECONTESTS_DIR
-from yantra_gnn.nn.config import ModelConfig
-from yantra_gnn.sandbox import DEFAULT_TIMEOUT_S
-from yantra_gnn.schema import SYNTAX_DATAFLOW_GROUPS
+from yantra_gnn.labels.labelling import LabelSettings
+from yantra_gnn.nn.config import DEFAULT_IMPORT_VOCAB, ModelConfig
+from yantra_gnn.schema import BUG_CLASSES, SYNTAX_DATAFLOW_GROUPS
 
 DEFAULT_DATA_DIR = CODECONTESTS_DIR
 DEFAULT_OUTPUT_DIR = CHECKPOINTS_DIR
@@ -26,9 +46,81 @@ DEFAULT_OUTPUT_DIR = CHECKPOINTS_DIR
 #: small, and the README's first command must finish in a few minutes on 2 CPU cores.
 SAMPLE_EPOCHS = 20
 #: ``edge_grouping`` choices → ``ModelConfig.edge_groups``.
-EDGE_GROUPINGS = {"single": (), "syntax_dataflow": SYNTAX_DATAFLOW_GROUPS}
+EDGE_GROUPINGS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "single": (),
+    "syntax_dataflow": SYNTAX_DATAFLOW_GROUPS,
+}
 #: Epochs on a prepared dataset when ``epochs`` is not set (the original spec).
 FULL_EPOCHS = 100
+
+#: The sections of a ``TrainConfig`` and their types.
+SECTIONS: dict[str, type] = {"model": ModelConfig, "labels": LabelSettings}
+#: ``ModelConfig`` fields the Trainer sets from the training data (not settings).
+MODEL_FIELDS_FROM_DATA: tuple[str, ...] = ("import_vocab", "bug_classes")
+#: ``LabelSettings`` fields that are the run's own settings (``labels.seed`` is ``seed``).
+LABEL_FIELDS_FROM_RUN: tuple[str, ...] = ("seed",)
+_NOT_SETTINGS = {"model": MODEL_FIELDS_FROM_DATA, "labels": LABEL_FIELDS_FROM_RUN}
+
+
+@dataclass(frozen=True)
+class FlatSetting:
+    """A section setting under its flat name: a command-line option, a first-layout key.
+
+    Attributes:
+        name: the flat name (``label_max_tests``; option ``--label-max-tests``).
+        section: ``"model"`` or ``"labels"``.
+        field: the section's field (``max_tests``).
+        choices: for a setting chosen by name, name → the section's value
+            (``edge_grouping``: ``"syntax_dataflow"`` → ``SYNTAX_DATAFLOW_GROUPS``).
+    """
+
+    name: str
+    section: str
+    field: str
+    choices: Mapping[str, Any] | None = None
+
+    @property
+    def kind(self) -> Any:
+        """The type of the flat value (``str`` for a setting chosen by name)."""
+        if self.choices is not None:
+            return str
+        return typing.get_type_hints(SECTIONS[self.section])[self.field]
+
+    def section_value(self, value: Any) -> Any:
+        """The section's value for the flat value ``value``."""
+        if self.choices is None:
+            return value
+        if value not in self.choices:
+            raise ConfigError(f"{self.name} must be one of {sorted(self.choices)}, got {value!r}")
+        return self.choices[value]
+
+    def flat_value(self, section_value: Any) -> Any:
+        """The flat value of a section's value (its name for a setting chosen by name)."""
+        if self.choices is None:
+            return section_value
+        for name, value in self.choices.items():
+            if value == section_value:
+                return name
+        return section_value
+
+    def get(self, config: TrainConfig) -> Any:
+        """This setting's flat value in ``config``."""
+        return self.flat_value(getattr(getattr(config, self.section), self.field))
+
+
+#: Section settings with a flat name, in the order of the command-line options.
+FLAT_SETTINGS: tuple[FlatSetting, ...] = (
+    FlatSetting("layer_channels", "model", "layer_channels"),
+    FlatSetting("dropout", "model", "dropout"),
+    FlatSetting("pooling", "model", "pooling"),
+    FlatSetting("edges", "model", "edges"),
+    FlatSetting("edge_grouping", "model", "edge_groups", EDGE_GROUPINGS),
+    FlatSetting("label_max_tests", "labels", "max_tests"),
+    FlatSetting("label_mutants_per_class", "labels", "mutants_per_class"),
+    FlatSetting("label_max_mutants", "labels", "max_mutants_per_solution"),
+    FlatSetting("label_timeout_s", "labels", "timeout_s"),
+)
+FLAT_BY_NAME: dict[str, FlatSetting] = {s.name: s for s in FLAT_SETTINGS}
 
 
 @dataclass
@@ -47,19 +139,19 @@ class TrainConfig:
         grad_clip: max gradient norm.
         checkpoint_every: also keep ``epoch_NNN.pt`` every this many epochs.
         device: ``auto``, ``cpu``, ``cuda``, ``cuda:N`` or ``mps``.
-        seed: seeds weights, batching, dropout, mutant sampling.
+        seed: seeds weights, batching, dropout and the labels' mutant sampling
+            (``labels.seed`` is always this seed).
         limit: use only the first N problems of each split.
         per_group: programs of one problem put together in a batch (contrastive positives).
         temperature: InfoNCE temperature.
         log_every: log a line every N batches.
-        layer_channels, dropout, pooling: the model (978 → 512 → 512 → 256, 0.1, and
-            ``ModelConfig``'s default pooling).
-        edges: ``all`` (AST + dataflow) or ``syntax`` (AST, sibling and token edges only:
-            the ablation that shows what dataflow adds).
-        edge_grouping: ``single`` (one SAGEConv aggregation over all edges, the model's
-            default) or ``syntax_dataflow`` (one per group, summed).
-        label_max_tests, label_mutants_per_class, label_max_mutants, label_timeout_s:
-            how labels are made (see ``LabelSettings``).
+        model: the model to train (default ``ModelConfig()``: 978 → 512 → 512 → 256,
+            dropout 0.1, mean+max pooling, all edges, one edge group). Its
+            ``import_vocab`` and ``bug_classes`` are set from the training data by the
+            Trainer, so they stay at their defaults here. ``model.edges`` is ``all``
+            (AST + dataflow) or ``syntax`` (AST, sibling and token edges only: the
+            ablation that shows what dataflow adds); the saved model keeps it.
+        labels: how labels are made (``LabelSettings``; its ``seed`` is ``seed``).
         import_min_count: minimum training programs importing a module for it to enter
             the import vocabulary.
         num_threads: torch CPU threads (0: torch's default). Default 1: on the 2-core
@@ -90,26 +182,27 @@ class TrainConfig:
     per_group: int = 4
     temperature: float = 0.1
     log_every: int = 10
-    layer_channels: tuple[int, ...] = (512, 512, 256)
-    dropout: float = 0.1
-    pooling: str = ModelConfig.pooling
-    edges: str = "all"
-    edge_grouping: str = "single"
-    label_max_tests: int = 10
-    label_mutants_per_class: int = 1
-    label_max_mutants: int = 4
-    label_timeout_s: float = DEFAULT_TIMEOUT_S
+    model: ModelConfig = field(default_factory=ModelConfig)
+    labels: LabelSettings = field(default_factory=LabelSettings)
     import_min_count: int = 2
     num_threads: int = 1
     progress: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.layer_channels = tuple(int(c) for c in self.layer_channels)
+        if isinstance(self.model, Mapping):
+            self.model = _model_section(self.model)
+        if isinstance(self.labels, Mapping):
+            self.labels = _labels_section(self.labels, self.seed)
         self.validate()
 
     def validate(self) -> None:
-        """Raise :class:`ConfigError` naming the first bad value."""
+        """Raise :class:`ConfigError` naming the first bad value.
+
+        The sections validate themselves when they are built; here they are checked to
+        be sections, the model's label vocabularies to be left to the training data, and
+        ``labels.seed`` is set to ``seed``.
+        """
         positive_ints = ("batch_size", "checkpoint_every", "per_group", "log_every")
         for name in positive_ints:
             value = getattr(self, name)
@@ -124,27 +217,50 @@ class TrainConfig:
         for name in ("weight_code", "weight_confidence", "weight_imports", "weight_bugs"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)!r}")
-        if not 0 <= self.dropout < 1:
-            raise ConfigError(f"dropout must be in [0, 1), got {self.dropout!r}")
         if not 0 < self.scheduler_factor < 1:
             raise ConfigError(f"scheduler_factor must be in (0, 1), got {self.scheduler_factor!r}")
         if self.scheduler_patience < 0 or self.early_stopping_patience < 1:
             raise ConfigError("scheduler_patience must be >= 0 and early_stopping_patience >= 1")
         if not self.grad_clip > 0 or not self.temperature > 0:
             raise ConfigError("grad_clip and temperature must be > 0")
-        if self.edges not in ("all", "syntax"):
-            raise ConfigError(f"edges must be 'all' or 'syntax', got {self.edges!r}")
-        if self.edge_grouping not in EDGE_GROUPINGS:
-            raise ConfigError(
-                f"edge_grouping must be one of {sorted(EDGE_GROUPINGS)}, got {self.edge_grouping!r}"
-            )
-        if not self.layer_channels or min(self.layer_channels) < 1:
-            raise ConfigError(f"layer_channels must be positive sizes, got {self.layer_channels!r}")
+        for name, kind in SECTIONS.items():
+            if not isinstance(getattr(self, name), kind):
+                raise ConfigError(
+                    f"{name} must be a {kind.__name__} (or a mapping of its settings), "
+                    f"got {type(getattr(self, name)).__name__}"
+                )
+        defaults = {"import_vocab": DEFAULT_IMPORT_VOCAB, "bug_classes": BUG_CLASSES}
+        for name, default in defaults.items():
+            if getattr(self.model, name) != default:
+                raise ConfigError(
+                    f"model.{name} is set from the training data by the Trainer; leave it "
+                    "at its default in a TrainConfig"
+                )
+        if self.labels.seed != self.seed:
+            self.labels = dataclasses.replace(self.labels, seed=self.seed)
+
+    # ------------------------------------------------------------------ flat view
+    def flat(self, name: str) -> Any:
+        """A setting by its flat name (``batch_size``, ``layer_channels``, ``label_max_tests``)."""
+        if name in FLAT_BY_NAME:
+            return FLAT_BY_NAME[name].get(self)
+        if name in _top_level_names():
+            return getattr(self, name)
+        raise ConfigError(f"unknown setting {name!r}; known: {sorted(flat_names())}")
 
     # ------------------------------------------------------------------ files
     def to_dict(self) -> dict[str, Any]:
-        values = dataclasses.asdict(self)
-        values["layer_channels"] = list(self.layer_channels)
+        """The config as plain data, nested: ``model`` and ``labels`` are mappings."""
+        values: dict[str, Any] = {}
+        for item in fields(self):
+            if item.name == "model":
+                values["model"] = _settings_of("model", self.model.to_dict())
+            elif item.name == "labels":
+                labels = dataclasses.asdict(self.labels)
+                labels["rewrite_kinds"] = list(self.labels.rewrite_kinds)
+                values["labels"] = _settings_of("labels", labels)
+            else:
+                values[item.name] = _plain(getattr(self, item.name))
         return values
 
     def save(self, path: str | Path) -> Path:
@@ -158,19 +274,44 @@ class TrainConfig:
         return path
 
     @classmethod
-    def from_dict(cls, values: dict[str, Any], *, source: str = "config") -> TrainConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ConfigError(f"{source}: unknown setting(s) {unknown}; known: {sorted(known)}")
+    def from_dict(
+        cls,
+        values: Mapping[str, Any],
+        *,
+        source: str = "config",
+        overrides: Mapping[str, Any] | None = None,
+    ) -> TrainConfig:
+        """Build a config from nested settings (``to_dict`` output) or flat ones.
+
+        Args:
+            values: settings, nested (``{"model": {"layer_channels": [...]}}``) or under
+                their flat names (``{"layer_channels": [...], "label_max_tests": 3}``), or
+                both as long as they agree.
+            source: names the input in errors (a file path, ``"command line"``).
+            overrides: settings (nested or flat) that replace those of ``values``, e.g.
+                command-line options over a config file.
+
+        Raises:
+            ConfigError: an unknown setting (named, with the known ones), a setting given
+                twice with different values, or a bad value.
+        """
         try:
-            return cls(**values)
-        except TypeError as error:
+            nested = _nest(values)
+            for key, value in _nest(overrides or {}).items():
+                if key in SECTIONS:
+                    nested.setdefault(key, {}).update(value)
+                else:
+                    nested[key] = value
+            seed = nested.get("seed", cls.seed)
+            model = _model_section(nested.pop("model", {}))
+            labels = _labels_section(nested.pop("labels", {}), seed)
+            return cls(**nested, model=model, labels=labels)
+        except (ConfigError, TypeError) as error:
             raise ConfigError(f"{source}: {error}") from None
 
     @classmethod
     def load(cls, path: str | Path) -> TrainConfig:
-        """Read a YAML or JSON config file."""
+        """Read a YAML or JSON config file (nested, or with the first layout's flat names)."""
         path = Path(path).expanduser()
         try:
             text = path.read_text()
@@ -183,3 +324,116 @@ class TrainConfig:
         if not isinstance(values, dict):
             raise ConfigError(f"config {path} must hold a mapping of settings")
         return cls.from_dict(values, source=str(path))
+
+
+# ---------------------------------------------------------------------- helpers
+def _top_level_names() -> list[str]:
+    """``TrainConfig``'s own settings, in field order (sections and ``extra`` left out)."""
+    return [f.name for f in fields(TrainConfig) if f.name not in SECTIONS and f.name != "extra"]
+
+
+def flat_names() -> list[str]:
+    """Every setting's flat name, in command-line order (``data`` … ``progress``)."""
+    names = []
+    for item in fields(TrainConfig):
+        if item.name in SECTIONS:
+            names += [s.name for s in FLAT_SETTINGS if s.section == item.name]
+        elif item.name != "extra":
+            names.append(item.name)
+    return names
+
+
+def section_settings(section: str) -> list[str]:
+    """The fields of a section that a config may set."""
+    return [f.name for f in fields(SECTIONS[section]) if f.name not in _NOT_SETTINGS[section]]
+
+
+def flat_type(name: str) -> Any:
+    """The annotated type of a setting's flat value (``str | None`` for ``data``)."""
+    if name in FLAT_BY_NAME:
+        return FLAT_BY_NAME[name].kind
+    if name in _top_level_names():
+        return typing.get_type_hints(TrainConfig)[name]
+    raise ConfigError(f"unknown setting {name!r}; known: {sorted(flat_names())}")
+
+
+def _settings_of(section: str, values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if k not in _NOT_SETTINGS[section]}
+
+
+def _plain(value: Any) -> Any:
+    """Tuples as lists (for YAML's safe dumper), containers copied."""
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _nest(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Settings in the nested shape: flat section names moved into their section.
+
+    A setting given both nested and under its flat name must agree; unknown top-level
+    names are errors (the sections' names are checked when they are built).
+    """
+    if not isinstance(values, Mapping):
+        raise ConfigError(f"a config must be a mapping, got {type(values).__name__}")
+    top = {f.name for f in fields(TrainConfig)} - set(SECTIONS)
+    unknown = sorted(
+        k for k in values if k not in top and k not in SECTIONS and k not in FLAT_BY_NAME
+    )
+    if unknown:
+        raise ConfigError(
+            f"unknown setting(s) {unknown}; known: {sorted([*flat_names(), *SECTIONS, 'extra'])}"
+        )
+    nested: dict[str, Any] = {}
+    for key, value in values.items():
+        if key in SECTIONS:
+            if not isinstance(value, Mapping):
+                raise ConfigError(f"{key} must be a mapping of {key} settings, got {value!r}")
+            nested.setdefault(key, {}).update(value)
+        elif key in top:
+            nested[key] = value
+    for key, value in values.items():
+        if key not in FLAT_BY_NAME:
+            continue
+        setting = FLAT_BY_NAME[key]
+        section = nested.setdefault(setting.section, {})
+        section_value = setting.section_value(value)
+        if setting.field in section and _plain(section[setting.field]) != _plain(section_value):
+            raise ConfigError(
+                f"{key}={value!r} contradicts {setting.section}.{setting.field}="
+                f"{section[setting.field]!r}; give only one of them"
+            )
+        section[setting.field] = section_value
+    return nested
+
+
+def _check_section(section: str, values: Mapping[str, Any]) -> None:
+    known = section_settings(section)
+    unknown = sorted(f"{section}.{name}" for name in values if name not in known)
+    if unknown:
+        hint = ""
+        if section == "model" and any(name in MODEL_FIELDS_FROM_DATA for name in values):
+            hint = " (import_vocab and bug_classes are set from the training data)"
+        raise ConfigError(f"unknown setting(s) {unknown}; known {section} settings: {known}{hint}")
+
+
+def _model_section(values: Mapping[str, Any]) -> ModelConfig:
+    _check_section("model", values)
+    return ModelConfig.from_dict(values)
+
+
+def _labels_section(values: Mapping[str, Any], seed: Any) -> LabelSettings:
+    values = dict(values)
+    if "seed" in values:
+        label_seed = values.pop("seed")
+        if label_seed != seed:
+            raise ConfigError(
+                f"labels.seed is the run's seed; set `seed` instead (got labels.seed="
+                f"{label_seed!r} and seed={seed!r})"
+            )
+    _check_section("labels", values)
+    if "rewrite_kinds" in values:
+        values["rewrite_kinds"] = tuple(values["rewrite_kinds"])
+    return LabelSettings(**values, seed=seed)

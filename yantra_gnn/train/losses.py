@@ -110,6 +110,9 @@ class MultiTaskLoss(torch.nn.Module):
         temperature: InfoNCE temperature.
     """
 
+    import_pos_weight: Tensor | None
+    bug_pos_weight: Tensor | None
+
     def __init__(
         self,
         weights: LossWeights | None = None,

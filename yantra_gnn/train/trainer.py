@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import logging
 import math
@@ -15,7 +16,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch_geometric.loader import DataLoader
 from tqdm.auto import tqdm
 
 from yantra_gnn.checkpoint import (
@@ -25,17 +25,14 @@ from yantra_gnn.checkpoint import (
     save_model_for_inference,
     set_rng_state,
 )
-from yantra_gnn.data.dataset import CodeContestsDataset, GroupBatchSampler
+from yantra_gnn.data.loader import create_dataloaders
 from yantra_gnn.datasets.codecontests import iter_problems, prepare_dataset
 from yantra_gnn.device import batch_to_device, resolve_device
 from yantra_gnn.errors import ConfigError, DatasetError
-from yantra_gnn.graph.transforms import edge_transform
 from yantra_gnn.home import DATASETS_DIR, expand
-from yantra_gnn.labels.labelling import LabelSettings
-from yantra_gnn.nn import ModelConfig, YantraGNN
+from yantra_gnn.nn import YantraGNN
 from yantra_gnn.train.config import (
     DEFAULT_DATA_DIR,
-    EDGE_GROUPINGS,
     FULL_EPOCHS,
     SAMPLE_EPOCHS,
     TrainConfig,
@@ -130,38 +127,30 @@ class Trainer:
         seed_everything(config.seed)
         self.data_root, self.is_sample = resolve_data(config)
         self.epochs = config.epochs or (SAMPLE_EPOCHS if self.is_sample else FULL_EPOCHS)
-        settings = LabelSettings(
-            timeout_s=config.label_timeout_s,
-            max_tests=config.label_max_tests,
-            mutants_per_class=config.label_mutants_per_class,
-            max_mutants_per_solution=config.label_max_mutants,
+        loaders = create_dataloaders(
+            self.data_root,
+            config.batch_size,
+            settings=config.labels,
+            import_min_count=config.import_min_count,
+            per_group=config.per_group,
             seed=config.seed,
+            limit=config.limit,
+            progress=config.progress,
         )
-        common = {
-            "settings": settings,
-            "import_min_count": config.import_min_count,
-            "limit": config.limit,
-            "progress": config.progress,
-            "transform": edge_transform(config.edges),
-        }
-        self.train_set = CodeContestsDataset(self.data_root, "train", **common)
-        self.val_set = CodeContestsDataset(self.data_root, "val", **common)
+        self.train_set, self.val_set = loaders.train_set, loaders.val_set
         if len(self.train_set) == 0 or len(self.val_set) == 0:
             raise DatasetError(
                 f"{self.data_root}: no labelled programs in the train or val split; "
                 "use more problems (--limit) or check the data"
             )
-        self.sampler = GroupBatchSampler(
-            self.train_set.groups, config.batch_size, per_group=config.per_group, seed=config.seed
-        )
-        self.train_loader = DataLoader(self.train_set, batch_sampler=self.sampler)
-        self.val_loader = DataLoader(self.val_set, batch_size=config.batch_size, shuffle=False)
+        self.sampler = loaders.sampler
+        self.train_loader, self.val_loader = loaders.train, loaders.val
 
-        self.model_config = ModelConfig(
-            layer_channels=config.layer_channels,
-            dropout=config.dropout,
-            pooling=config.pooling,
-            edge_groups=EDGE_GROUPINGS[config.edge_grouping],
+        # The model as configured, with the label vocabularies of the training data. It
+        # reads only the edges of config.model.edges (YantraGNN.forward drops the others),
+        # so the graphs are fed whole, here as everywhere else.
+        self.model_config = dataclasses.replace(
+            config.model,
             import_vocab=self.train_set.import_vocab,
             bug_classes=self.train_set.bug_classes,
         )
@@ -232,7 +221,7 @@ class Trainer:
             path,
             {
                 "data": str(self.data_root),
-                "edges": self.config.edges,
+                "edges": self.config.model.edges,
                 "train_config": self.config.to_dict(),
             },
             scheduler=self.scheduler,

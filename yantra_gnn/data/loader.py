@@ -1,0 +1,168 @@
+"""Data loaders over :class:`~yantra_gnn.data.dataset.CodeContestsDataset`.
+
+:func:`create_dataloaders` is the one way the library builds its loaders: the
+:class:`~yantra_gnn.train.Trainer` calls it, and so can any other training loop. The
+training loader batches with :class:`GroupBatchSampler`, which puts several programs of
+one problem into each batch (the contrastive loss needs positives); the validation
+loader keeps the dataset's order.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from torch.utils.data import Sampler
+from torch_geometric.loader import DataLoader
+
+from yantra_gnn.data.dataset import CodeContestsDataset
+from yantra_gnn.errors import DatasetError
+from yantra_gnn.home import SANDBOX_CACHE_DIR
+from yantra_gnn.labels.labelling import LabelSettings
+
+
+class GroupBatchSampler(Sampler[list[int]]):
+    """Batches that hold several programs of the same problem (contrastive positives).
+
+    Each epoch, every group's items are shuffled and cut into chunks of ``per_group``;
+    chunks are shuffled and packed into batches of ``batch_size``. Deterministic for a
+    given ``seed`` and epoch (:meth:`set_epoch`).
+    """
+
+    def __init__(
+        self,
+        groups: Sequence[int],
+        batch_size: int,
+        per_group: int = 4,
+        seed: int = 0,
+        shuffle: bool = True,
+    ) -> None:
+        if batch_size < 1 or per_group < 1:
+            raise DatasetError(
+                f"batch_size and per_group must be >= 1, got {batch_size}, {per_group}"
+            )
+        self.groups = list(groups)
+        self.batch_size = batch_size
+        self.per_group = min(per_group, batch_size)
+        self.seed = seed
+        self.shuffle = shuffle
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def _batches(self) -> list[list[int]]:
+        rng = random.Random(f"{self.seed}:{self.epoch}")
+        members: dict[int, list[int]] = {}
+        for index, group in enumerate(self.groups):
+            members.setdefault(group, []).append(index)
+        chunks = []
+        for group in sorted(members):
+            items = members[group]
+            if self.shuffle:
+                rng.shuffle(items)
+            chunks += [items[i : i + self.per_group] for i in range(0, len(items), self.per_group)]
+        if self.shuffle:
+            rng.shuffle(chunks)
+        batches: list[list[int]] = []
+        current: list[int] = []
+        for chunk in chunks:
+            current += chunk
+            while len(current) >= self.batch_size:
+                batches.append(current[: self.batch_size])
+                current = current[self.batch_size :]
+        if current:
+            batches.append(current)
+        return batches
+
+    def __iter__(self) -> Iterator[list[int]]:
+        return iter(self._batches())
+
+    def __len__(self) -> int:
+        return len(self._batches())
+
+
+@dataclass(frozen=True)
+class DataLoaders:
+    """What :func:`create_dataloaders` returns; unpacks as ``train, val = ...``.
+
+    Attributes:
+        train: the training loader (batches from ``sampler``).
+        val: the validation loader (the dataset's order).
+        train_set, val_set: the two splits.
+        sampler: the training loader's :class:`GroupBatchSampler`; call
+            ``sampler.set_epoch(epoch)`` before each epoch to reshuffle.
+    """
+
+    train: DataLoader
+    val: DataLoader
+    train_set: CodeContestsDataset
+    val_set: CodeContestsDataset
+    sampler: GroupBatchSampler
+
+    def __iter__(self) -> Iterator[DataLoader]:
+        return iter((self.train, self.val))
+
+
+def create_dataloaders(
+    root: str | os.PathLike[str],
+    batch_size: int = 32,
+    *,
+    settings: LabelSettings | None = None,
+    import_min_count: int = 2,
+    per_group: int = 4,
+    seed: int = 0,
+    limit: int | None = None,
+    num_workers: int = 0,
+    workers: int | None = None,
+    progress: bool = True,
+    sandbox_cache: str | os.PathLike[str] | None = SANDBOX_CACHE_DIR,
+) -> DataLoaders:
+    """Train and validation ``DataLoader``\\ s over :class:`CodeContestsDataset`.
+
+    The training loader batches with :class:`GroupBatchSampler` (``per_group`` programs
+    of a problem together, reshuffled each epoch from ``(seed, epoch)``); the validation
+    loader keeps the dataset's order.
+
+    Args:
+        root: a prepared dataset directory (``train.jsonl`` and ``val.jsonl``).
+        batch_size: graphs per batch.
+        settings: how labels are made (its ``seed`` seeds the mutants); default
+            ``LabelSettings()``.
+        import_min_count, limit, sandbox_cache, progress: as for
+            :class:`CodeContestsDataset` (part of its cache key, except the last two).
+        per_group: programs of one problem put together in a training batch.
+        seed: seeds the training batches.
+        num_workers: ``DataLoader`` worker processes (0: load in the main process).
+        workers: parallel sandbox runs when a split is processed (default: one per core).
+    """
+    train_set = CodeContestsDataset(
+        root,
+        "train",
+        settings=settings,
+        import_min_count=import_min_count,
+        limit=limit,
+        workers=workers,
+        sandbox_cache=sandbox_cache,
+        progress=progress,
+    )
+    val_set = CodeContestsDataset(
+        root,
+        "val",
+        settings=settings,
+        import_min_count=import_min_count,
+        limit=limit,
+        workers=workers,
+        sandbox_cache=sandbox_cache,
+        progress=progress,
+    )
+    sampler = GroupBatchSampler(train_set.groups, batch_size, per_group=per_group, seed=seed)
+    return DataLoaders(
+        train=DataLoader(train_set, batch_sampler=sampler, num_workers=num_workers),
+        val=DataLoader(val_set, batch_size=batch_size, shuffle=False, num_workers=num_workers),
+        train_set=train_set,
+        val_set=val_set,
+        sampler=sampler,
+    )
