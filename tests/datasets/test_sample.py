@@ -8,13 +8,12 @@ import json
 import re
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from importlib.resources import files
 
 import pytest
 
 from tools.build_sample import build_sample
 from tools.build_sample._model import Problem
-from yantra_gnn.datasets.codecontests import PYTHON3
+from yantra_gnn.datasets.codecontests import PYTHON3, bundled_sample_path
 
 HF_KEYS = {
     "name",
@@ -49,8 +48,7 @@ MEMORY_MB = 256_000_000 >> 20
 @pytest.fixture(scope="module")
 def rows() -> list[dict]:
     """The shipped sample, read as package data (as the training job reads it)."""
-    resource = files("yantra_gnn.datasets") / "sample" / "codecontests_sample.jsonl"
-    text = resource.read_text(encoding="utf-8")
+    text = bundled_sample_path().read_text(encoding="utf-8")
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 

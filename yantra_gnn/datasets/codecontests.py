@@ -31,12 +31,13 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from yantra_gnn.errors import ConfigError, DatasetError
 from yantra_gnn.files import open_temporary, replace_with
-from yantra_gnn.home import CODECONTESTS_DIR
+from yantra_gnn.home import CODECONTESTS_DIR, DATASETS_DIR, expand
 
 logger = logging.getLogger(__name__)
 
@@ -741,3 +742,22 @@ def prepare_dataset(
         dropped=dict(summary["dropped_problems"]),
         summary=summary,
     )
+
+
+# --------------------------------------------------------------------------- bundled sample
+
+
+def bundled_sample_path() -> Path:
+    """The CodeContests-schema sample shipped in the package."""
+    return Path(
+        str(resources.files("yantra_gnn.datasets") / "sample" / "codecontests_sample.jsonl")
+    )
+
+
+def prepare_from_file(source: Path, seed: int) -> Path:
+    """Prepare a raw CodeContests-schema file once into ``~/.yantra/datasets``."""
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:12]
+    root = expand(DATASETS_DIR) / f"{source.stem}-{digest}-seed{seed}"
+    if not (root / "train.jsonl").exists():
+        prepare_dataset(iter_problems(source), root, seed=seed, source_label=str(source))
+    return root

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import hashlib
 import logging
 import math
 import random
 import time
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +24,9 @@ from yantra_gnn.checkpoint import (
     set_rng_state,
 )
 from yantra_gnn.data.loader import create_dataloaders
-from yantra_gnn.datasets.codecontests import iter_problems, prepare_dataset
+from yantra_gnn.datasets.codecontests import bundled_sample_path, prepare_from_file
 from yantra_gnn.device import batch_to_device, resolve_device
 from yantra_gnn.errors import ConfigError, DatasetError
-from yantra_gnn.home import DATASETS_DIR, expand
 from yantra_gnn.nn import YantraGNN
 from yantra_gnn.train.config import (
     DEFAULT_DATA_DIR,
@@ -59,22 +56,6 @@ class TrainResult:
     interrupted: bool
     history: list[dict[str, Any]] = field(default_factory=list)
     inference_model: Path | None = None
-
-
-def bundled_sample_path() -> Path:
-    """The CodeContests-schema sample shipped in the package."""
-    return Path(
-        str(resources.files("yantra_gnn.datasets") / "sample" / "codecontests_sample.jsonl")
-    )
-
-
-def prepare_from_file(source: Path, seed: int) -> Path:
-    """Prepare a raw CodeContests-schema file once into ``~/.yantra/datasets``."""
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:12]
-    root = expand(DATASETS_DIR) / f"{source.stem}-{digest}-seed{seed}"
-    if not (root / "train.jsonl").exists():
-        prepare_dataset(iter_problems(source), root, seed=seed, source_label=str(source))
-    return root
 
 
 def resolve_data(config: TrainConfig) -> tuple[Path, bool]:
