@@ -50,17 +50,31 @@ def predictor(model):
     return Predictor(model, device="cpu")
 
 
-def test_predict_fields_have_the_documented_types_and_ranges(predictor):
+def _forward(model, source):
+    """The model's own output on ``source``'s graph, built as the Predictor builds it."""
+    with torch.no_grad():
+        return model(CodeGraphBuilder().build(source, strip_imports=True))
+
+
+def test_predict_fields_are_the_models_outputs(predictor, model):
     source = SOURCES[2]
     prediction = predictor.predict(source)
+    out = _forward(model, source)
     assert isinstance(prediction, Prediction)
     assert prediction.embedding.dtype == np.float32 and prediction.embedding.shape == (12,)
     assert abs(float(np.linalg.norm(prediction.embedding)) - 1.0) < 1e-5
-    assert 0.0 <= prediction.confidence <= 1.0
+    assert np.allclose(prediction.embedding, out.embedding[0].numpy(), atol=1e-6)
+    assert prediction.confidence == pytest.approx(
+        float(torch.sigmoid(out.confidence_logit[0])), abs=1e-6
+    )
     assert [m for m, _ in sorted(prediction.imports)] == sorted(SMALL.import_vocab)
     probabilities = [p for _, p in prediction.imports]
     assert probabilities == sorted(probabilities, reverse=True)
-    assert all(0.0 <= p <= 1.0 for p in probabilities)
+    import_probability = dict(
+        zip(SMALL.import_vocab, torch.sigmoid(out.import_logits[0]).tolist(), strict=True)
+    )
+    for name, p in prediction.imports:
+        assert p == pytest.approx(float(import_probability[name]), abs=1e-6), name
     assert {c for c, _, _ in prediction.bugs} == set(SMALL.bug_classes)
     bug_probabilities = [p for _, p, _ in prediction.bugs]
     assert bug_probabilities == sorted(bug_probabilities, reverse=True)
@@ -80,10 +94,11 @@ def test_bug_location_is_the_highest_scoring_node(predictor, model):
     assert lines == (int(span[0]) + 1, int(span[2]) + 1)
 
 
-def test_syntax_errors_still_predict(predictor):
+def test_syntax_errors_still_predict(predictor, model):
     prediction = predictor.predict(SOURCES[3])
     assert prediction.has_error is True
-    assert 0.0 <= prediction.confidence <= 1.0
+    expected = float(torch.sigmoid(_forward(model, SOURCES[3]).confidence_logit[0]))
+    assert prediction.confidence == pytest.approx(expected, abs=1e-6)
 
 
 def test_predict_batch_equals_one_by_one(predictor):
@@ -189,7 +204,8 @@ def test_cli_prints_json_and_a_table(tmp_path, model, capsys):
     results = json.loads(capsys.readouterr().out)
     assert [r["file"] for r in results] == [str(f) for f in files]
     assert len(results[0]["imports"]) == 2 and len(results[0]["bugs"]) == 2
-    assert 0.0 <= results[0]["confidence"] <= 1.0
+    direct = Predictor(model, device="cpu").predict(SOURCES[0])
+    assert results[0]["confidence"] == pytest.approx(direct.confidence, abs=1e-6)
     assert "embedding" not in results[0]
     assert _cli(argv) == 0
     table = capsys.readouterr().out

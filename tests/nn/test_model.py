@@ -70,7 +70,7 @@ def test_default_model_has_the_specified_architecture():
     assert "\n" not in text and "978 → 512 → 512 → 256" in text and "pooling=" in text
 
 
-def test_default_model_outputs_have_the_documented_shapes_and_ranges(batch):
+def test_default_model_outputs_have_the_documented_shapes_and_depend_on_the_graph(batch):
     model = YantraGNN().eval()
     with torch.no_grad():
         out = model(batch)
@@ -86,9 +86,11 @@ def test_default_model_outputs_have_the_documented_shapes_and_ranges(batch):
     assert out.graph_embedding.shape == (num_graphs, 512)  # mean_max pooling
     assert torch.equal(out.batch, batch.batch)
     for logits in (out.confidence_logit, out.import_logits, out.bug_logits, out.bug_node_logits):
-        probabilities = torch.sigmoid(logits)
         assert torch.isfinite(logits).all()
-        assert ((probabilities >= 0) & (probabilities <= 1)).all()
+    # Different programs get different outputs: nothing collapses to a constant.
+    assert num_graphs >= 2
+    for per_graph in (out.embedding, out.confidence_logit, out.import_logits, out.bug_logits):
+        assert not torch.allclose(per_graph[0], per_graph[1]), "outputs ignore the input graph"
 
 
 @pytest.mark.parametrize("edge_groups", [(), SYNTAX_DATAFLOW_GROUPS])
