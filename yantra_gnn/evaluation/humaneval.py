@@ -24,7 +24,6 @@ import hashlib
 import json
 import logging
 import os
-import random
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -34,7 +33,8 @@ from yantra_gnn.errors import ConfigError, DatasetError
 from yantra_gnn.files import atomic_write_text
 from yantra_gnn.home import CACHE_DIR
 from yantra_gnn.labels import mutate
-from yantra_gnn.labels.labelling import LabelledProgram, imported_modules
+from yantra_gnn.labels.failing import choose_mutants, failing_mutants
+from yantra_gnn.labels.labelling import LabelledProgram, imported_modules, mutant_program
 
 logger = logging.getLogger(__name__)
 
@@ -139,20 +139,15 @@ def solution_mutants(problem: dict, index: int, settings: HumanEvalSettings) -> 
     A change in the prompt (e.g. deleting its ``from typing import List``) would give a
     failing program whose model input (built without imports) equals the correct one.
     """
-    program = program_of(problem)
     prompt_rows = problem["prompt"].count("\n")
-    mutants = [
-        m
-        for m in mutate.sample_mutants(
-            program, per_class=settings.mutants_per_class, seed=settings.seed + index
-        )
-        if m.original_span[0] >= prompt_rows
-    ]
-    if len(mutants) > settings.max_mutants_per_problem:
-        rng = random.Random(f"yantra-humaneval/{settings.seed}/{problem['task_id']}")
-        chosen = set(rng.sample(range(len(mutants)), settings.max_mutants_per_problem))
-        mutants = [m for i, m in enumerate(mutants) if i in chosen]
-    return mutants
+    return choose_mutants(
+        program_of(problem),
+        per_class=settings.mutants_per_class,
+        seed=settings.seed + index,
+        limit=settings.max_mutants_per_problem,
+        subset_seed=f"yantra-humaneval/{settings.seed}/{problem['task_id']}",
+        keep=lambda m: m.original_span[0] >= prompt_rows,
+    )
 
 
 def _cache_key(settings: HumanEvalSettings) -> str:
@@ -201,23 +196,25 @@ def build_candidates(
                 )
 
     problems = load_problems(settings.limit)
-    jobs: list[sandbox.RunJob] = []
-    made: list[tuple[dict, str, mutate.Mutant | None]] = []  # (problem, program, mutant)
-    for index, problem in enumerate(problems):
-        program = program_of(problem)
-        made.append((problem, program, None))
-        for mutant in solution_mutants(problem, index, settings):
-            made.append((problem, mutant.source, mutant))
-    for problem, program, _ in made:
-        jobs.append(
+
+    def check(programs: list[tuple[int, str]]) -> list[sandbox.RunResult]:
+        """Run ``(problem index, program)`` pairs with that problem's check."""
+        jobs = [
             sandbox.RunJob(
-                check_program(program, problem),
+                check_program(program, problems[index]),
                 timeout_s=settings.timeout_s,
                 memory_mb=settings.memory_mb,
             )
-        )
-    logger.info("verifying %d HumanEval programs in the sandbox", len(jobs))
-    results = sandbox.run_many(jobs, workers=workers, progress=progress)
+            for index, program in programs
+        ]
+        return sandbox.run_many(jobs, workers=workers, progress=progress)
+
+    canonical = [program_of(problem) for problem in problems]
+    chosen = [solution_mutants(problem, index, settings) for index, problem in enumerate(problems)]
+    runs = len(canonical) + sum(len(mutants) for mutants in chosen)
+    logger.info("verifying %d HumanEval programs in the sandbox", runs)
+    canonical_results = check(list(enumerate(canonical)))
+    mutants = failing_mutants(chosen, check, lambda result: result.ok)
 
     stats: dict = {
         "problems": len(problems),
@@ -227,65 +224,44 @@ def build_candidates(
         "mutants_kept": {},
         "mutants_passing_dropped": 0,
         "problems_with_mutants": 0,
-        "sandbox_runs": len(jobs),
+        "sandbox_runs": runs,
     }
-    canonical_ok: dict[str, bool] = {}
-    programs: list[LabelledProgram] = []
-    with_mutants: set[str] = set()
-    for (problem, program, mutant), result in zip(made, results, strict=True):
+    candidates: list[LabelledProgram] = []
+    trusted: list[int] = []  # problems whose canonical solution passes its check
+    for index, (problem, program, result) in enumerate(
+        zip(problems, canonical, canonical_results, strict=True)
+    ):
         task = str(problem["task_id"])
-        verdict = result.status.value
-        if mutant is None:
-            canonical_ok[task] = result.ok
-            if not result.ok:
-                stats["canonical_failed"].append(task)
-                logger.warning(
-                    "HumanEval %s: canonical solution fails its check (%s)", task, verdict
-                )
-                continue
-            stats["canonical_passed"] += 1
-            programs.append(
-                LabelledProgram(
-                    problem=task,
-                    source=program,
-                    origin="solution",
-                    detail="canonical solution",
-                    confidence=1.0,
-                    bugs_known=True,
-                    bug_classes=(),
-                    bug_span=None,
-                    imports=imported_modules(program),
-                    verdict="check passed",
-                )
+        if not result.ok:
+            stats["canonical_failed"].append(task)
+            logger.warning(
+                "HumanEval %s: canonical solution fails its check (%s)", task, result.status.value
             )
-            continue
-        tried = stats["mutants_tried"]
-        tried[mutant.bug_class] = tried.get(mutant.bug_class, 0) + 1
-        if not canonical_ok.get(task, False):
-            continue  # no trustworthy reference for this problem
-        if result.ok:
-            stats["mutants_passing_dropped"] += 1  # equivalent as far as check() can tell
-            continue
-        kept = stats["mutants_kept"]
-        kept[mutant.bug_class] = kept.get(mutant.bug_class, 0) + 1
-        with_mutants.add(task)
-        programs.append(
+            continue  # no trustworthy reference for this problem: its mutants are not kept
+        trusted.append(index)
+        stats["canonical_passed"] += 1
+        candidates.append(
             LabelledProgram(
                 problem=task,
                 source=program,
-                origin="mutant",
-                detail=mutant.description,
-                confidence=0.0,
+                origin="solution",
+                detail="canonical solution",
+                confidence=1.0,
                 bugs_known=True,
-                bug_classes=(mutant.bug_class,),
-                bug_span=tuple(mutant.span),
+                bug_classes=(),
+                bug_span=None,
                 imports=imported_modules(program),
-                verdict=f"check failed ({verdict})",
+                verdict="check passed",
             )
         )
-    stats["problems_with_mutants"] = len(with_mutants)
-    stats["mutants_tried"] = dict(sorted(stats["mutants_tried"].items()))
-    stats["mutants_kept"] = dict(sorted(stats["mutants_kept"].items()))
+        for mutant, failed in mutants.failing[index]:
+            candidates.append(mutant_program(task, mutant, f"check failed ({failed.status.value})"))
+    kept = mutants.kept_by_class(trusted)
+    stats["mutants_tried"] = dict(sorted(mutants.tried_by_class().items()))
+    stats["mutants_kept"] = dict(sorted(kept.items()))
+    # The trusted problems' other mutants passed: equivalent as far as check() can tell.
+    stats["mutants_passing_dropped"] = sum(len(mutants.tried[i]) for i in trusted) - kept.total()
+    stats["problems_with_mutants"] = sum(1 for i in trusted if mutants.failing[i])
     logger.info(
         "HumanEval: %d/%d canonical solutions pass, %d failing mutants kept",
         stats["canonical_passed"],
@@ -296,7 +272,7 @@ def build_candidates(
         state = {
             "settings": asdict(settings),
             "stats": stats,
-            "programs": [p.to_json() for p in programs],
+            "programs": [p.to_json() for p in candidates],
         }
         atomic_write_text(cache_path, json.dumps(state))
-    return HumanEvalSet(programs, stats, cache_path)
+    return HumanEvalSet(candidates, stats, cache_path)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import torch
 from torch_geometric.data import Data
@@ -175,9 +177,9 @@ class _GraphAssembler:
                 if previous_leaf >= 0:
                     by_type["next_token"].append((previous_leaf, gid))
                 previous_leaf = gid
-        for name, pairs in flow.edges.items():
+        for name, flow_pairs in flow.edges.items():
             by_type[name] = sorted(
-                (graph_id[a], graph_id[b]) for a, b in pairs if a in graph_id and b in graph_id
+                (graph_id[a], graph_id[b]) for a, b in flow_pairs if a in graph_id and b in graph_id
             )
         self.is_leaf = [not c for c in has_child]
         sources: list[int] = []
@@ -246,8 +248,8 @@ class _GraphAssembler:
         flags_np = np.asarray(flags)
         # Rows relative to the graph's own first and last line, so that stripped import
         # lines leave no trace (the module node still spans the whole file).
-        rows = np.asarray([tree.start_row[v] for v in nodes])
-        first_row = int(rows[1:].min()) if n > 1 else 0
+        start_rows = np.asarray([tree.start_row[v] for v in nodes])
+        first_row = int(start_rows[1:].min()) if n > 1 else 0
         last_row = max(tree.end_row[v] for v in nodes[1:]) if n > 1 else 0
         generic = {
             "depth": np.minimum([tree.depth[v] for v in nodes], 64) / 64,
@@ -263,7 +265,7 @@ class _GraphAssembler:
             "in_try": (flags_np >> 1 & 1).astype(np.float64),
             "in_lambda": (flags_np >> 2 & 1).astype(np.float64),
             "in_condition": (flags_np >> 3 & 1).astype(np.float64),
-            "relative_line": np.maximum(rows - first_row, 0) / max(last_row - first_row, 1),
+            "relative_line": np.maximum(start_rows - first_row, 0) / max(last_row - first_row, 1),
             "subtree_size": np.log2(1.0 + np.asarray(size)) / _LOG2_SCALE,
             "has_error_descendant": np.asarray(error_below, dtype=np.float64),
         }
@@ -297,14 +299,17 @@ class _GraphAssembler:
         defined_functions = {tree.text(v) for v in flow.def_names}
         reads, writes = flow.reads, flow.writes
         S = _SCALAR  # noqa: N806 - column of each scalar, by name
+        hot: Collection[int]  # one-hot columns of the node
+        scalars: tuple[tuple[int, float], ...]  # (column, value); zero values are skipped
         for g, v in enumerate(nodes):
             k = kinds[g]
             if k == ft.IDENTIFIER:
                 text = tree.text(v)
-                hot = set(ft.subtoken_slots(text))
+                slots = set(ft.subtoken_slots(text))
                 name_column = ft.name_slot(text)
                 if name_column is not None:
-                    hot.add(name_column)
+                    slots.add(name_column)
+                hot = slots
                 up = tree.parent[v]
                 is_write = v in writes
                 scalars = (

@@ -6,10 +6,11 @@ of writes and reads that may reach the current point. Branches fork and merge th
 state; loop bodies are walked a second time so that a read at the top of a body sees a
 write at its end (back edges).
 
-Scopes follow Python's rules: a name bound anywhere in a function body is local to it
-(unless declared ``global``/``nonlocal``); function and lambda bodies run later, so a
-free name there reads every write of that name in the enclosing scope; comprehension
-and class bodies run in place.
+Scopes follow Python's rules (:mod:`yantra_gnn.graph.scopes`, shared with the mutation
+operators): a name bound anywhere in a function body is local to it (unless declared
+``global``/``nonlocal``); function and lambda bodies run later, so a free name there
+reads every write of that name in the enclosing scope; comprehension and class bodies
+run in place.
 
 Expressions are walked with an explicit stack and statement nesting past
 ``MAX_STATEMENT_DEPTH`` falls back to that walk, so deeply nested input never raises
@@ -21,26 +22,43 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from yantra_gnn.graph.parse import FlatTree, kind_id, python_language
+from yantra_gnn.graph.parse import FlatTree, kind_id
+from yantra_gnn.graph.scopes import (
+    AS_PATTERN_TARGET,
+    ASSIGNMENT,
+    AUGMENTED_ASSIGNMENT,
+    CLASS_DEFINITION,
+    COMPREHENSION_KINDS,
+    DEFAULT_PARAMETER,
+    FIELD,
+    FOR_IN_CLAUSE,
+    FOR_STATEMENT,
+    FUNCTION_DEFINITION,
+    GLOBAL_STATEMENT,
+    IDENTIFIER,
+    IMPORT_FROM_STATEMENT,
+    IMPORT_STATEMENT,
+    LAMBDA,
+    LIST_SPLAT,
+    NAMED_EXPRESSION,
+    NONLOCAL_STATEMENT,
+    TYPED_DEFAULT_PARAMETER,
+    TYPED_PARAMETER,
+    Key,
+    ScopeTree,
+)
 from yantra_gnn.schema import DATAFLOW_EDGE_KINDS
 
 #: Statement nesting beyond which statements are walked as flat expressions.
 MAX_STATEMENT_DEPTH = 60
 
 _K = kind_id
-IDENTIFIER = _K("identifier")
-MODULE = _K("module")
 BLOCK = _K("block")
-COMMENT = _K("comment")
 EXPRESSION_STATEMENT = _K("expression_statement")
-ASSIGNMENT = _K("assignment")
-AUGMENTED_ASSIGNMENT = _K("augmented_assignment")
-NAMED_EXPRESSION = _K("named_expression")
 RETURN_STATEMENT = _K("return_statement")
 IF_STATEMENT = _K("if_statement")
 ELIF_CLAUSE = _K("elif_clause")
 ELSE_CLAUSE = _K("else_clause")
-FOR_STATEMENT = _K("for_statement")
 WHILE_STATEMENT = _K("while_statement")
 TRY_STATEMENT = _K("try_statement")
 EXCEPT_CLAUSE = _K("except_clause")
@@ -49,115 +67,20 @@ WITH_STATEMENT = _K("with_statement")
 WITH_CLAUSE = _K("with_clause")
 WITH_ITEM = _K("with_item")
 AS_PATTERN = _K("as_pattern")
-AS_PATTERN_TARGET = _K("as_pattern_target")
-FUNCTION_DEFINITION = _K("function_definition")
-CLASS_DEFINITION = _K("class_definition")
 DECORATED_DEFINITION = _K("decorated_definition")
 DECORATOR = _K("decorator")
-PARAMETERS = _K("parameters")
-LAMBDA = _K("lambda")
-LAMBDA_PARAMETERS = _K("lambda_parameters")
-DEFAULT_PARAMETER = _K("default_parameter")
-TYPED_PARAMETER = _K("typed_parameter")
-TYPED_DEFAULT_PARAMETER = _K("typed_default_parameter")
-LIST_SPLAT_PATTERN = _K("list_splat_pattern")
-DICTIONARY_SPLAT_PATTERN = _K("dictionary_splat_pattern")
-GLOBAL_STATEMENT = _K("global_statement")
-NONLOCAL_STATEMENT = _K("nonlocal_statement")
-IMPORT_STATEMENT = _K("import_statement")
-IMPORT_FROM_STATEMENT = _K("import_from_statement")
 FUTURE_IMPORT_STATEMENT = _K("future_import_statement")
-ALIASED_IMPORT = _K("aliased_import")
-DOTTED_NAME = _K("dotted_name")
 ATTRIBUTE = _K("attribute")
 SUBSCRIPT = _K("subscript")
 CALL = _K("call")
 ARGUMENT_LIST = _K("argument_list")
 KEYWORD_ARGUMENT = _K("keyword_argument")
-LIST_SPLAT = _K("list_splat")
 DICTIONARY_SPLAT = _K("dictionary_splat")
-FOR_IN_CLAUSE = _K("for_in_clause")
 IF_CLAUSE = _K("if_clause")
-LIST_COMPREHENSION = _K("list_comprehension")
-SET_COMPREHENSION = _K("set_comprehension")
-DICTIONARY_COMPREHENSION = _K("dictionary_comprehension")
-GENERATOR_EXPRESSION = _K("generator_expression")
-PATTERN_LIST = _K("pattern_list")
-TUPLE_PATTERN = _K("tuple_pattern")
-LIST_PATTERN = _K("list_pattern")
-TUPLE = _K("tuple")
-LIST = _K("list")
-PARENTHESIZED_EXPRESSION = _K("parenthesized_expression")
-EXPRESSION_LIST = _K("expression_list")
-DELETE_STATEMENT = _K("delete_statement")
 
 IMPORT_KINDS = frozenset({IMPORT_STATEMENT, IMPORT_FROM_STATEMENT, FUTURE_IMPORT_STATEMENT})
-COMPREHENSION_KINDS = frozenset(
-    {LIST_COMPREHENSION, SET_COMPREHENSION, DICTIONARY_COMPREHENSION, GENERATOR_EXPRESSION}
-)
 LOOP_KINDS = frozenset({FOR_STATEMENT, WHILE_STATEMENT, FOR_IN_CLAUSE})
 BRANCH_KINDS = frozenset({IF_STATEMENT, ELIF_CLAUSE, ELSE_CLAUSE, _K("conditional_expression")})
-_TARGET_CONTAINERS = frozenset(
-    {
-        PATTERN_LIST,
-        TUPLE_PATTERN,
-        LIST_PATTERN,
-        TUPLE,
-        LIST,
-        PARENTHESIZED_EXPRESSION,
-        EXPRESSION_LIST,
-        LIST_SPLAT_PATTERN,
-        LIST_SPLAT,
-        AS_PATTERN_TARGET,
-    }
-)
-_PARAMETER_KINDS = frozenset({PARAMETERS, LAMBDA_PARAMETERS})
-_BINDING_SITE_KINDS = frozenset(
-    {
-        ASSIGNMENT,
-        AUGMENTED_ASSIGNMENT,
-        FOR_STATEMENT,
-        FOR_IN_CLAUSE,
-        AS_PATTERN_TARGET,
-        DELETE_STATEMENT,
-        NAMED_EXPRESSION,
-        FUNCTION_DEFINITION,
-        CLASS_DEFINITION,
-        PARAMETERS,
-        LAMBDA_PARAMETERS,
-        IMPORT_STATEMENT,
-        IMPORT_FROM_STATEMENT,
-        GLOBAL_STATEMENT,
-        NONLOCAL_STATEMENT,
-    }
-)
-_SCOPE_KINDS = COMPREHENSION_KINDS | {FUNCTION_DEFINITION, LAMBDA, CLASS_DEFINITION}
-
-_FIELD = {
-    name: python_language().field_id_for_name(name)
-    for name in (
-        "left",
-        "right",
-        "value",
-        "name",
-        "alias",
-        "body",
-        "condition",
-        "consequence",
-        "alternative",
-        "parameters",
-        "function",
-        "arguments",
-        "object",
-        "attribute",
-        "superclasses",
-        "definition",
-        "module_name",
-        "type",
-    )
-}
-
-Key = tuple[int, str]  # (scope node id, variable name)
 
 
 @dataclass
@@ -207,29 +130,24 @@ def _merge_all(flows: list[_Flow]) -> _Flow:
 
 
 class DataflowAnalyzer:
-    """Computes :class:`DataflowResult` for one tree; ``excluded`` nodes are ignored."""
+    """Computes :class:`DataflowResult` for one tree; ``excluded`` nodes are ignored.
+
+    Scopes, bindings and name resolution come from :class:`~yantra_gnn.graph.scopes.ScopeTree`
+    (with ``legacy_parameters=True``, the parameter handling the graph was built with).
+    """
 
     def __init__(self, tree: FlatTree, excluded: set[int] | None = None) -> None:
         self.tree = tree
-        self.excluded = excluded or set()
+        self.scopes = scopes = ScopeTree(tree, excluded, legacy_parameters=True)
+        self.excluded = scopes.excluded
         self.result = DataflowResult()
         self.kind = tree.kind
-        n = len(tree)
-        # Named, kept children of every node (comments and excluded subtrees dropped).
-        named, kind, excluded_set = tree.named, tree.kind, self.excluded
-        self.nchildren: list[list[int]] = [
-            [
-                c
-                for c in tree.children[i]
-                if named[c] and kind[c] != COMMENT and c not in excluded_set
-            ]
-            for i in range(n)
-        ]
-        self.scope_of: list[int] = [0] * n
-        self.scope_kind: dict[int, int] = {0: MODULE}
-        self.locals: dict[int, set[str]] = defaultdict(set)
-        self.declared_global: dict[int, set[str]] = defaultdict(set)
-        self.declared_nonlocal: dict[int, set[str]] = defaultdict(set)
+        self.nchildren = scopes.nchildren
+        self.scope_of = scopes.scope_of
+        self.scope_kind = scopes.scope_kind
+        self.child = scopes.child
+        self.children_in_field = scopes.children_in_field
+        self.name = scopes.name
         self.all_writes: dict[Key, set[int]] = defaultdict(set)
         self.def_of_name: dict[int, int] = {}  # def-name identifier -> function_definition
         self.methods: dict[str, list[int]] = defaultdict(list)  # method name -> defs
@@ -237,182 +155,10 @@ class DataflowAnalyzer:
         self.repeat_mode = False
         self.current_function = -1
         self.deferred: list[tuple[int, int]] = []  # (scope node, function node or -1)
-        self._names: dict[int, str] = {}
-        self._resolved: dict[tuple[int, str], tuple[Key, bool]] = {}
-
-    # ------------------------------------------------------------------ helpers
-    def child(self, node: int, field_name: str) -> int:
-        """First kept child of ``node`` in field ``field_name``, or ``-1``."""
-        wanted = _FIELD.get(field_name, -1)
-        field_ids = self.tree.field_id
-        for c in self.tree.children[node]:
-            if field_ids[c] == wanted and c not in self.excluded:
-                return c
-        return -1
-
-    def children_in_field(self, node: int, field_name: str) -> list[int]:
-        wanted = _FIELD.get(field_name, -1)
-        field_ids = self.tree.field_id
-        return [c for c in self.nchildren[node] if field_ids[c] == wanted]
-
-    def name(self, node: int) -> str:
-        text = self._names.get(node)
-        if text is None:
-            text = self._names[node] = self.tree.text(node)
-        return text
-
-    # ------------------------------------------------------------------ scopes
-    def _assign_scopes(self) -> None:
-        """Give every node the id of the scope whose variables it refers to.
-
-        Pre-order, so a node's scope is known before its children get theirs.
-        """
-        kind, field_ids, children, parent = (
-            self.kind,
-            self.tree.field_id,
-            self.tree.children,
-            self.tree.parent,
-        )
-        scope_of, scope_kind = self.scope_of, self.scope_kind
-        f_parameters, f_body = _FIELD["parameters"], _FIELD["body"]
-        f_value, f_right = _FIELD["value"], _FIELD["right"]
-        for node in range(len(kind)):
-            k = kind[node]
-            outer = scope_of[node]
-            if k in _SCOPE_KINDS:
-                scope_kind[node] = k
-                inner_fields = (f_body,) if k == CLASS_DEFINITION else (f_parameters, f_body)
-                for c in children[node]:
-                    is_inner = k in COMPREHENSION_KINDS or field_ids[c] in inner_fields
-                    scope_of[c] = node if is_inner else outer
-            else:
-                for c in children[node]:
-                    scope_of[c] = outer
-            up = parent[node]
-            if up < 0:
-                continue
-            if k == FOR_IN_CLAUSE and kind[up] in COMPREHENSION_KINDS:
-                first = next(c for c in children[up] if kind[c] == FOR_IN_CLAUSE)
-                if first == node:  # the first iterable is evaluated in the enclosing scope
-                    for c in children[node]:
-                        if field_ids[c] == f_right:
-                            scope_of[c] = scope_of[up]
-            elif k in (DEFAULT_PARAMETER, TYPED_DEFAULT_PARAMETER) and kind[up] in _PARAMETER_KINDS:
-                function = scope_of[node]  # defaults are evaluated where the def runs
-                for c in children[node]:
-                    if field_ids[c] == f_value:
-                        scope_of[c] = scope_of[function]
-
-    def _collect_bindings(self) -> None:
-        """Names bound in each scope (Python decides locality before running)."""
-        kind, res = self.kind, self.result
-        for node in range(len(kind)):
-            k = kind[node]
-            if k not in _BINDING_SITE_KINDS or node in self.excluded:
-                continue
-            if k == GLOBAL_STATEMENT or k == NONLOCAL_STATEMENT:
-                target = self.declared_global if k == GLOBAL_STATEMENT else self.declared_nonlocal
-                for c in self.nchildren[node]:
-                    if kind[c] == IDENTIFIER:
-                        target[self.scope_of[node]].add(self.name(c))
-                        res.global_names.add(c)
-                continue
-            for ident in self._binding_identifiers(node):
-                self.locals[self.scope_of[ident]].add(self.name(ident))
-
-    def _binding_identifiers(self, node: int) -> list[int]:
-        k = self.kind[node]
-        if k in (ASSIGNMENT, AUGMENTED_ASSIGNMENT, FOR_STATEMENT, FOR_IN_CLAUSE):
-            return self._target_identifiers(self.child(node, "left"))
-        if k == AS_PATTERN_TARGET or k == DELETE_STATEMENT:
-            return self._target_identifiers(node)
-        if k == NAMED_EXPRESSION:
-            return self._target_identifiers(self.child(node, "name"))
-        if k in (FUNCTION_DEFINITION, CLASS_DEFINITION):
-            name = self.child(node, "name")
-            return [name] if name >= 0 else []
-        if k in _PARAMETER_KINDS:
-            return self._parameter_identifiers(node)
-        if k in (IMPORT_STATEMENT, IMPORT_FROM_STATEMENT):
-            return self._import_identifiers(node)
-        return []
-
-    def _target_identifiers(self, target: int) -> list[int]:
-        """Identifiers a target expression binds (not those it only reads)."""
-        if target < 0:
-            return []
-        found, stack = [], [target]
-        kind = self.kind
-        while stack:
-            n = stack.pop()
-            k = kind[n]
-            if k == IDENTIFIER:
-                found.append(n)
-            elif k in _TARGET_CONTAINERS:
-                stack.extend(reversed(self.nchildren[n]))
-        return found
-
-    def _parameter_identifiers(self, params: int) -> list[int]:
-        found = []
-        for c in self.nchildren[params]:
-            k = self.kind[c]
-            if k == IDENTIFIER:
-                found.append(c)
-            elif k in (DEFAULT_PARAMETER, TYPED_DEFAULT_PARAMETER):
-                name = self.child(c, "name")
-                if name >= 0:
-                    found.append(name)
-            elif k in (TYPED_PARAMETER, LIST_SPLAT_PATTERN, DICTIONARY_SPLAT_PATTERN):
-                found.extend(g for g in self.nchildren[c] if self.kind[g] == IDENTIFIER)
-        return found
-
-    def _import_identifiers(self, node: int) -> list[int]:
-        found = []
-        for c in self.children_in_field(node, "name"):
-            if self.kind[c] == ALIASED_IMPORT:
-                alias = self.child(c, "alias")
-                if alias >= 0:
-                    found.append(alias)
-            elif self.kind[c] == DOTTED_NAME and self.nchildren[c]:
-                found.append(self.nchildren[c][0])
-        return found
-
-    def _resolve(self, scope: int, name: str) -> tuple[Key, bool]:
-        resolved = self._resolved.get((scope, name))
-        if resolved is None:
-            resolved = self._resolved[(scope, name)] = self._resolve_uncached(scope, name)
-        return resolved
-
-    def _resolve_uncached(self, scope: int, name: str) -> tuple[Key, bool]:
-        """The variable ``name`` means in ``scope``, and whether it is live in this flow.
-
-        A key is live when no function or lambda boundary separates ``scope`` from the
-        scope that owns the name; otherwise its reads also see every write of the name in
-        that scope, since the function body runs later. Class scopes are invisible from
-        the scopes nested in them, as in Python.
-        """
-        if name in self.declared_global[scope]:
-            return (0, name), scope == 0
-        s, live, first = scope, True, True
-        while s != 0:
-            k = self.scope_kind[s]
-            if s != scope and name in self.declared_global[s]:
-                return (0, name), False
-            if (
-                (first or k != CLASS_DEFINITION)
-                and name in self.locals[s]
-                and name not in self.declared_nonlocal[s]
-            ):
-                return (s, name), live
-            if k == FUNCTION_DEFINITION or k == LAMBDA:
-                live = False
-            first = False
-            s = self.scope_of[s]
-        return (0, name), live
 
     # ------------------------------------------------------------------ occurrences
     def read(self, node: int) -> None:
-        key, live = self._resolve(self.scope_of[node], self.name(node))
+        key, live = self.scopes.resolve(self.scope_of[node], self.name(node))
         flow, res = self.flow, self.result
         writes = flow.writes.get(key, frozenset())
         if not live:
@@ -433,7 +179,7 @@ class DataflowAnalyzer:
         self._link_call(node, writes)
 
     def write(self, node: int) -> None:
-        key, _ = self._resolve(self.scope_of[node], self.name(node))
+        key, _ = self.scopes.resolve(self.scope_of[node], self.name(node))
         self.flow.writes[key] = frozenset((node,))
         self.all_writes[key].add(node)
         self.result.writes.add(node)
@@ -442,7 +188,7 @@ class DataflowAnalyzer:
         """``calls`` and ``formal_arg`` edges for a call whose callee is ``node``."""
         tree = self.tree
         parent = tree.parent[node]
-        if parent < 0 or self.kind[parent] != CALL or tree.field_id[node] != _FIELD["function"]:
+        if parent < 0 or self.kind[parent] != CALL or tree.field_id[node] != FIELD["function"]:
             return
         self.result.call_targets.add(node)
         for w in writes:
@@ -586,12 +332,9 @@ class DataflowAnalyzer:
         """Bind the names in ``target`` (computed from ``sources``); read the rest."""
         if target < 0:
             return
-        kind, edges = self.kind, self.result.edges
-        stack = [target]
-        while stack:
-            n = stack.pop()
-            k = kind[n]
-            if k == IDENTIFIER:
+        edges = self.result.edges
+        for n, binds in self.scopes.target_parts(target):
+            if binds:
                 if augmented:
                     self.read(n)
                 self.write(n)
@@ -599,8 +342,6 @@ class DataflowAnalyzer:
                     edges["computed_from"].add((n, s))
                 if augmented:
                     edges["computed_from"].add((n, n))
-            elif k in _TARGET_CONTAINERS:
-                stack.extend(reversed(self.nchildren[n]))
             else:
                 self.expr(n)
                 for s in sources:
@@ -655,7 +396,7 @@ class DataflowAnalyzer:
             if self.current_function >= 0:
                 self.result.edges["returns_to"].add((n, self.current_function))
         elif k in (IMPORT_STATEMENT, IMPORT_FROM_STATEMENT):
-            for ident in self._import_identifiers(n):
+            for ident in self.scopes.import_identifiers(n):
                 self.write(ident)
         elif k in (GLOBAL_STATEMENT, NONLOCAL_STATEMENT, FUTURE_IMPORT_STATEMENT):
             return
@@ -784,7 +525,7 @@ class DataflowAnalyzer:
         self.repeat_mode = False
         params = self.child(scope_node, "parameters")
         if params >= 0:
-            for ident in self._parameter_identifiers(params):
+            for ident in self.scopes.parameter_identifiers(params):
                 self.write(ident)
                 self.result.params.add(ident)
         body = self.child(scope_node, "body")
@@ -795,8 +536,8 @@ class DataflowAnalyzer:
 
     # ------------------------------------------------------------------ driver
     def run(self) -> DataflowResult:
-        self._assign_scopes()
-        self._collect_bindings()
+        self.scopes.collect_bindings()
+        self.result.global_names |= self.scopes.declared_names
         kind = self.kind
         for node in range(len(kind)):
             if kind[node] == FUNCTION_DEFINITION and node not in self.excluded:

@@ -13,8 +13,17 @@ from yantra_gnn.schema import EDGE_TYPES, FORWARD_EDGE_TYPES
 
 
 def kind_name(kind: int) -> str:
-    """The tree-sitter kind name of a ``node_kind`` value (``ERROR`` for 65535)."""
-    return "ERROR" if kind == ERROR_KIND_ID else python_language().node_kind_for_id(kind)
+    """The tree-sitter kind name of a ``node_kind`` value (``ERROR`` for 65535).
+
+    Raises:
+        KeyError: ``kind`` is no kind of the grammar.
+    """
+    if kind == ERROR_KIND_ID:
+        return "ERROR"
+    name = python_language().node_kind_for_id(kind)
+    if name is None:
+        raise KeyError(f"tree-sitter-python has no node kind {kind}")
+    return name
 
 
 def _node_text(source_lines: list[bytes], span: list[int], limit: int = 40) -> str:

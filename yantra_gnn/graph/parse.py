@@ -97,8 +97,8 @@ class FlatTree:
     """Every tree-sitter node (named and anonymous) in pre-order, as parallel lists.
 
     Node ``0`` is the ``module`` root. ``parent[i]`` is ``-1`` for the root. Byte offsets
-    and points are recorded for named nodes only (0 for anonymous tokens, which never
-    become graph nodes).
+    and points (row, byte column) are recorded for every node, anonymous tokens (operators,
+    keywords, punctuation) included; the root starts at the first token, not at byte 0.
     """
 
     source: bytes
@@ -145,32 +145,25 @@ def parse_flat(source: bytes) -> FlatTree:
     stack = [-1]  # pre-order ids of the ancestors of the cursor's node
     while True:
         node = cursor.node
+        if node is None:  # a cursor over a tree always has a node
+            raise AssertionError("tree-sitter cursor lost its node")
         index = len(kind)
         up = stack[-1]
-        is_named = node.is_named
         kind.append(node.kind_id)
-        named.append(is_named)
+        named.append(node.is_named)
         missing.append(node.is_missing)
         field_ids.append(cursor.field_id or 0)
         parent.append(up)
         depth.append(len(stack) - 1)
         children.append([])
-        if is_named:
-            start_byte.append(node.start_byte)
-            end_byte.append(node.end_byte)
-            row, col = node.start_point
-            start_row.append(row)
-            start_col.append(col)
-            row, col = node.end_point
-            end_row.append(row)
-            end_col.append(col)
-        else:  # anonymous tokens only fold into their parent's features
-            start_byte.append(0)
-            end_byte.append(0)
-            start_row.append(0)
-            start_col.append(0)
-            end_row.append(0)
-            end_col.append(0)
+        start_byte.append(node.start_byte)
+        end_byte.append(node.end_byte)
+        row, col = node.start_point
+        start_row.append(row)
+        start_col.append(col)
+        row, col = node.end_point
+        end_row.append(row)
+        end_col.append(col)
         if up >= 0:
             children[up].append(index)
         if cursor.goto_first_child():

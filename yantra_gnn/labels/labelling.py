@@ -6,7 +6,8 @@ Nothing here is trusted from a file or drawn at random:
   sandbox, 0 for one that fails (a dataset's incorrect solutions, mutants confirmed to
   fail, and "correct" solutions that fail here with a wrong answer or a crash);
 - **bugs**: mutants of passing solutions (:mod:`yantra_gnn.labels.mutate`), kept only when
-  running the tests shows they fail; each records its class and the mutated span.
+  running the tests shows they fail (:mod:`yantra_gnn.labels.failing`); each records its
+  class and the mutated span.
   Passing programs have no bug; a dataset's incorrect solutions have an *unknown* bug
   (their bug head is masked);
 - **imports**: the top-level modules the program imports, read from its import
@@ -20,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import random
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -29,9 +29,9 @@ from dataclasses import asdict, dataclass, field, fields
 from yantra_gnn import sandbox
 from yantra_gnn.datasets.codecontests import PYTHON3
 from yantra_gnn.errors import ConfigError
-from yantra_gnn.graph import dataflow as df
+from yantra_gnn.graph import scopes
 from yantra_gnn.graph.parse import parse_flat, python_language
-from yantra_gnn.labels import mutate, rewrite
+from yantra_gnn.labels import failing, mutate, rewrite
 
 logger = logging.getLogger(__name__)
 
@@ -162,16 +162,16 @@ def imported_modules(source: str) -> tuple[str, ...]:
     modules = set()
     for v in range(len(tree)):
         k = tree.kind[v]
-        if k == df.IMPORT_STATEMENT:
+        if k == scopes.IMPORT_STATEMENT:
             names = [c for c in tree.children[v] if tree.field_id[c] == _F_NAME]
-        elif k == df.IMPORT_FROM_STATEMENT:
+        elif k == scopes.IMPORT_FROM_STATEMENT:
             names = [c for c in tree.children[v] if tree.field_id[c] == _F_MODULE_NAME]
         else:
             continue
         for c in names:
-            if tree.kind[c] == df.ALIASED_IMPORT:
+            if tree.kind[c] == scopes.ALIASED_IMPORT:
                 c = next((g for g in tree.children[c] if tree.field_id[g] == _F_NAME), -1)
-            if c >= 0 and tree.kind[c] == df.DOTTED_NAME:
+            if c >= 0 and tree.kind[c] == scopes.DOTTED_NAME:
                 top = tree.text(c).split(".")[0].strip()
                 if top and top != "__future__":
                     modules.add(top)
@@ -214,10 +214,9 @@ def _labelled(
     report: sandbox.TestReport,
     *,
     bugs_known: bool,
-    bug_classes: tuple[str, ...] = (),
-    bug_span: tuple[int, int, int, int] | None = None,
 ) -> LabelledProgram:
-    """A program labelled by its own run: confidence is whether it passed every test."""
+    """A program without a known bug, labelled by its own run: confidence is whether it
+    passed every test (mutants: :func:`mutant_program`)."""
     return LabelledProgram(
         problem=problem,
         source=code,
@@ -225,10 +224,26 @@ def _labelled(
         detail=detail,
         confidence=float(report.all_passed),
         bugs_known=bugs_known,
-        bug_classes=bug_classes,
-        bug_span=bug_span,
+        bug_classes=(),
+        bug_span=None,
         imports=imported_modules(code),
         verdict=_verdict(report),
+    )
+
+
+def mutant_program(problem: str, mutant: mutate.Mutant, verdict: str) -> LabelledProgram:
+    """A mutant whose run failed: confidence 0, its bug class and mutated span known."""
+    return LabelledProgram(
+        problem=problem,
+        source=mutant.source,
+        origin="mutant",
+        detail=mutant.description,
+        confidence=0.0,
+        bugs_known=True,
+        bug_classes=(mutant.bug_class,),
+        bug_span=mutant.span,
+        imports=imported_modules(mutant.source),
+        verdict=verdict,
     )
 
 
@@ -249,13 +264,18 @@ def label_problems(
     settings = settings or LabelSettings()
     stats = LabelStats(problems=len(problems))
     started = time.perf_counter()
-    run_options = {
-        "timeout_s": settings.timeout_s,
-        "memory_mb": settings.memory_mb,
-        "cache": cache,
-        "workers": workers,
-        "progress": progress,
-    }
+
+    def run_tests(programs: list[tuple[str, list[tuple[str, str]]]]) -> list[sandbox.TestReport]:
+        if not programs:
+            return []
+        return sandbox.run_tests_many(
+            programs,
+            timeout_s=settings.timeout_s,
+            memory_mb=settings.memory_mb,
+            cache=cache,
+            workers=workers,
+            progress=progress,
+        )
 
     # Round 1: the dataset's own programs.
     round_one: list[tuple[int, str, str, str]] = []  # (problem index, origin, detail, source)
@@ -270,9 +290,7 @@ def label_problems(
             round_one.append((p, "solution", f"solution {i}", code))
         for i, code in enumerate(python3_sources(problem.get("incorrect_solutions"))):
             round_one.append((p, "incorrect_solution", f"incorrect solution {i}", code))
-    reports = sandbox.run_tests_many(
-        [(code, tests_of[p]) for p, _, _, code in round_one], **run_options
-    )
+    reports = run_tests([(code, tests_of[p]) for p, _, _, code in round_one])
     stats.programs_run += len(round_one)
 
     labelled: list[LabelledProgram] = []
@@ -285,9 +303,11 @@ def label_problems(
                 stats.solutions_passed += 1
                 passing.append((p, len(passing), code))
             else:
-                verdict = report.first_failure.verdict
-                stats.solutions_failed_here[verdict.value] += 1
-                if verdict in (sandbox.Verdict.TIMEOUT, sandbox.Verdict.MEMORY_LIMIT):
+                failure = report.first_failure
+                if failure is None:  # a report that did not pass has a failing test
+                    raise AssertionError(f"{name} {detail}: failed without a failing test")
+                stats.solutions_failed_here[failure.verdict.value] += 1
+                if failure.verdict in (sandbox.Verdict.TIMEOUT, sandbox.Verdict.MEMORY_LIMIT):
                     continue  # may be this machine's speed, not the program: no label
         elif passed:
             stats.incorrect_passed_dropped += 1  # our tests cannot tell it is wrong
@@ -297,51 +317,60 @@ def label_problems(
         labelled.append(_labelled(name, code, origin, detail, report, bugs_known=passed))
 
     # Round 2: mutants (must fail) and rewrites (must pass) of passing solutions.
-    round_two: list[tuple[int, str, str, str, mutate.Mutant | str]] = []
-    for p, number, code in passing:
-        mutants = mutate.sample_mutants(
-            code, per_class=settings.mutants_per_class, seed=settings.seed + number
-        )
-        if settings.max_mutants_per_solution < len(mutants):
-            rng = random.Random(f"{settings.seed}:{number}")  # str seeds hash stably
-            chosen = set(rng.sample(range(len(mutants)), settings.max_mutants_per_solution))
-            mutants = [m for i, m in enumerate(mutants) if i in chosen]
-        for mutant in mutants:
-            stats.mutants_tried[mutant.bug_class] += 1
-            round_two.append((p, "mutant", mutant.description, mutant.source, mutant))
-        for rewritten in rewrite.rewrites(code, seed=settings.seed + number):
-            if rewritten.kind in settings.rewrite_kinds:
-                stats.rewrites_tried[rewritten.kind] += 1
-                round_two.append(
-                    (p, "rewrite", rewritten.description, rewritten.source, rewritten.kind)
-                )
-    reports = sandbox.run_tests_many(
-        [(code, tests_of[p]) for p, _, _, code, _ in round_two], **run_options
-    )
-    stats.programs_run += len(round_two)
-    for (p, origin, detail, code, made_by), report in zip(round_two, reports, strict=True):
-        name = problems[p].get("name", f"problem {p}")
-        passed = report.all_passed
-        if origin == "mutant":
-            if passed:
-                continue  # equivalent (as far as the tests can tell): not a bug
-            mutant = made_by
-            stats.mutants_kept[mutant.bug_class] += 1
-            labelled.append(
-                _labelled(
-                    name,
-                    code,
-                    "mutant",
-                    detail,
-                    report,
-                    bugs_known=True,
-                    bug_classes=(mutant.bug_class,),
-                    bug_span=tuple(mutant.span),
-                )
+    mutants = failing.failing_mutants(
+        [
+            failing.choose_mutants(
+                code,
+                per_class=settings.mutants_per_class,
+                seed=settings.seed + number,
+                limit=settings.max_mutants_per_solution,
+                subset_seed=f"{settings.seed}:{number}",  # str seeds hash stably
             )
-        elif passed:
-            stats.rewrites_kept[made_by] += 1
-            labelled.append(_labelled(name, code, "rewrite", detail, report, bugs_known=True))
+            for _, number, code in passing
+        ],
+        lambda jobs: run_tests([(source, tests_of[passing[i][0]]) for i, source in jobs]),
+        lambda report: report.all_passed,
+    )
+    stats.mutants_tried.update(mutants.tried_by_class())
+    stats.mutants_kept.update(mutants.kept_by_class())
+    rewrites_of = [
+        [
+            rewritten
+            for rewritten in rewrite.rewrites(code, seed=settings.seed + number)
+            if rewritten.kind in settings.rewrite_kinds
+        ]
+        for _, number, code in passing
+    ]
+    for rewritten in (r for rewrites in rewrites_of for r in rewrites):
+        stats.rewrites_tried[rewritten.kind] += 1
+    rewrite_reports = iter(
+        run_tests(
+            [
+                (rewritten.source, tests_of[p])
+                for (p, _, _), rewrites in zip(passing, rewrites_of, strict=True)
+                for rewritten in rewrites
+            ]
+        )
+    )
+    stats.programs_run += mutants.runs + sum(len(rewrites) for rewrites in rewrites_of)
+    for i, (p, _, _) in enumerate(passing):  # per solution: its failing mutants, its rewrites
+        name = problems[p].get("name", f"problem {p}")
+        for mutant, report in mutants.failing[i]:
+            labelled.append(mutant_program(name, mutant, _verdict(report)))
+        for rewritten in rewrites_of[i]:
+            report = next(rewrite_reports)
+            if report.all_passed:
+                stats.rewrites_kept[rewritten.kind] += 1
+                labelled.append(
+                    _labelled(
+                        name,
+                        rewritten.source,
+                        "rewrite",
+                        rewritten.description,
+                        report,
+                        bugs_known=True,
+                    )
+                )
     stats.seconds = time.perf_counter() - started
     logger.info(
         "labelled %d programs of %d problems in %.1fs (%d sandbox programs)",

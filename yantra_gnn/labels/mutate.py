@@ -1,6 +1,8 @@
 """Mutation operators: small, realistic bugs spliced into correct Python solutions.
 
-Each operator finds candidate places in a tree-sitter parse of a correct program and
+Each operator finds candidate places in the parse of a correct program
+(:func:`yantra_gnn.graph.parse.parse_flat`; names and their scopes come from
+:class:`yantra_gnn.graph.scopes.ScopeTree`, the analysis the graph's dataflow uses) and
 makes one change there as a **text splice**: the byte range of one node (or of one
 statement, for deletions) is replaced and every other byte of the source is kept, so
 a mutant differs from its original only where the bug is. Every mutant differs from
@@ -35,14 +37,13 @@ import logging
 import random
 import re
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-
-import tree_sitter
-import tree_sitter_python
 
 from yantra_gnn.errors import ConfigError, SourceEncodingError, SourceTypeError
+from yantra_gnn.graph import scopes
+from yantra_gnn.graph.parse import FlatTree, kind_id, parse_flat
+from yantra_gnn.graph.scopes import ScopeTree
 from yantra_gnn.schema import BUG_CLASSES
 
 logger = logging.getLogger(__name__)
@@ -80,62 +81,58 @@ COMPARISON_OPERATOR_SWAPS: dict[str, tuple[str, ...]] = {
 #: Boolean operator → its replacement.
 BOOLEAN_OPERATOR_SWAPS: dict[str, str] = {"and": "or", "or": "and"}
 
+_K = kind_id
+
+
+def _kinds(names: str) -> frozenset[int]:
+    """The kind ids of space-separated named kinds."""
+    return frozenset(kind_id(name) for name in names.split())
+
+
+_IDENTIFIER = scopes.IDENTIFIER
+_INTEGER = _K("integer")
+_CALL = _K("call")
+_ATTRIBUTE = _K("attribute")
+_ARGUMENT_LIST = _K("argument_list")
+_KEYWORD_ARGUMENT = _K("keyword_argument")
+_AS_PATTERN = _K("as_pattern")
+_BINARY_OPERATOR = _K("binary_operator")
+_COMPARISON_OPERATOR = _K("comparison_operator")
+_BOOLEAN_OPERATOR = _K("boolean_operator")
+_NOT_OPERATOR = _K("not_operator")
+_EXPRESSION_STATEMENT = _K("expression_statement")
+_BLOCKS = frozenset({_K("block"), scopes.MODULE})
+_STRINGS = frozenset({_K("string"), _K("concatenated_string")})
+_SEMICOLON = _K(";", named=False)
+_FUNCTIONS = frozenset({scopes.FUNCTION_DEFINITION, scopes.LAMBDA})
+_DEFAULT_PARAMETERS = frozenset({scopes.DEFAULT_PARAMETER, scopes.TYPED_DEFAULT_PARAMETER})
+# Scopes whose code runs inside the enclosing scope's frame and sees its names.
+_SEES_ENCLOSING = scopes.COMPREHENSION_KINDS | {scopes.LAMBDA}
+
 # Subtrees no operator looks into.
-_SKIPPED_KINDS = frozenset(
-    {
-        "comment",
-        "string",
-        "concatenated_string",
-        "import_statement",
-        "import_from_statement",
-        "future_import_statement",
-        "global_statement",
-        "nonlocal_statement",
-        "delete_statement",
-        "case_pattern",
-    }
+_SKIPPED_KINDS = _kinds(
+    "comment string concatenated_string import_statement import_from_statement"
+    " future_import_statement global_statement nonlocal_statement delete_statement"
+    " case_pattern"
 )
-_COMPREHENSIONS = frozenset(
-    {"list_comprehension", "set_comprehension", "dictionary_comprehension", "generator_expression"}
-)
-_TARGET_CONTAINERS = frozenset(
-    {
-        "pattern_list",
-        "tuple_pattern",
-        "list_pattern",
-        "tuple",
-        "list",
-        "parenthesized_expression",
-        "as_pattern_target",
-        "list_splat_pattern",
-        "list_splat",
-    }
-)
-_DELETABLE_STATEMENTS = frozenset(
-    {
-        "expression_statement",
-        "return_statement",
-        "break_statement",
-        "continue_statement",
-        "assert_statement",
-        "raise_statement",
-    }
+_DELETABLE_STATEMENTS = _kinds(
+    "expression_statement return_statement break_statement continue_statement"
+    " assert_statement raise_statement"
 )
 # Expressions that need parentheses before ``+ 1`` keeps their meaning.
-_LOW_PRECEDENCE = frozenset(
-    {
-        "conditional_expression",
-        "lambda",
-        "boolean_operator",
-        "not_operator",
-        "comparison_operator",
-        "named_expression",
-    }
+_LOW_PRECEDENCE = _kinds(
+    "conditional_expression lambda boolean_operator not_operator comparison_operator"
+    " named_expression"
+)
+# Argument-list entries that are not positional arguments.
+_NOT_POSITIONAL = _kinds(
+    "keyword_argument list_splat dictionary_splat comment parenthesized_list_splat"
 )
 _ADDITIVE_OR_TIGHTER = frozenset({"+", "-", "*", "/", "//", "%", "**", "@"})
 # Calls whose positional arguments commute: swapping them cannot be a bug.
 _COMMUTATIVE_CALLS = frozenset({"max", "min", "gcd", "lcm", "hypot"})
 _DECIMAL_INTEGER = re.compile(r"(?:0|[1-9](?:_?[0-9])*)")
+
 
 Span = tuple[int, int, int, int]
 
@@ -179,42 +176,73 @@ class _Edit:
 
 
 @dataclass
-class _Scope:
-    """A Python name scope; ``bindings`` maps a name to its first binding's byte offset."""
+class _Program:
+    """A parsed source and what the operators look at.
 
-    kind: str
-    parent: _Scope | None
-    bindings: dict[str, int] = field(default_factory=dict)
+    Attributes:
+        tree: the parse.
+        scopes: its scopes (:class:`~yantra_gnn.graph.scopes.ScopeTree`).
+        walked: pre-order ids of every node outside the subtrees no operator touches.
+        reads: identifiers read (outside those subtrees).
+        assignment_targets: identifiers assigned by ``=`` / ``op=``.
+        bindings: per scope node, each name bound there and the byte offset of its
+            first binding: a parameter at its ``(``, an assignment / ``as`` / walrus
+            target at the end of its statement or expression, a ``for`` target at the
+            end of the iterable, a comprehension variable at the comprehension's start.
+    """
 
-    def bind(self, name: str, offset: int) -> None:
-        if name not in self.bindings or offset < self.bindings[name]:
-            self.bindings[name] = offset
+    tree: FlatTree
+    scopes: ScopeTree
+    walked: list[int] = field(default_factory=list)
+    reads: list[int] = field(default_factory=list)
+    assignment_targets: list[int] = field(default_factory=list)
+    bindings: dict[int, dict[str, int]] = field(default_factory=dict)
+    _visible: dict[int, dict[str, int]] = field(default_factory=dict)
 
-    def visible(self) -> dict[str, int]:
-        """Names readable here: own bindings, plus the enclosing function's for lambdas
-        and comprehensions (their bodies run inside that function)."""
-        names = dict(self.bindings)
-        if self.kind in ("lambda", "comprehension") and self.parent is not None:
-            for name, offset in self.parent.visible().items():
-                names.setdefault(name, offset)
+    def bind(self, identifiers: list[int], offset: int) -> None:
+        """Bind ``identifiers`` in their scopes, ``offset`` unless bound earlier."""
+        scope_of, name = self.scopes.scope_of, self.scopes.name
+        for ident in identifiers:
+            names = self.bindings.setdefault(scope_of[ident], {})
+            text = name(ident)
+            if text not in names or offset < names[text]:
+                names[text] = offset
+
+    def visible(self, scope: int) -> dict[str, int]:
+        """Names readable in ``scope``: its own bindings, plus, for lambdas and
+        comprehensions, those of the scope around them (their bodies run inside it)."""
+        names = self._visible.get(scope)
+        if names is None:
+            names = {}
+            s = scope
+            while True:
+                for text, offset in self.bindings.get(s, {}).items():
+                    names.setdefault(text, offset)
+                if self.scopes.scope_kind[s] not in _SEES_ENCLOSING:
+                    break
+                s = self.scopes.scope_of[s]
+            self._visible[scope] = names
         return names
 
 
-@dataclass
-class _Names:
-    """Identifier occurrences found by the scope walk."""
-
-    reads: list[tuple[tree_sitter.Node, _Scope]] = field(default_factory=list)
-    assignment_targets: list[tuple[tree_sitter.Node, _Scope]] = field(default_factory=list)
-
-
-@lru_cache(maxsize=1)
-def _parser() -> tree_sitter.Parser:
-    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_python.language()))
+def _child(tree: FlatTree, node: int, field_name: str) -> int:
+    """First child (named or not) of ``node`` in field ``field_name``, or ``-1``."""
+    wanted, field_ids = scopes.FIELD[field_name], tree.field_id
+    for c in tree.children[node]:
+        if field_ids[c] == wanted:
+            return c
+    return -1
 
 
-def _text(node: tree_sitter.Node) -> str:
-    return (node.text or b"").decode("utf-8")
+def _field_children(tree: FlatTree, node: int, field_name: str) -> list[int]:
+    wanted, field_ids = scopes.FIELD[field_name], tree.field_id
+    return [c for c in tree.children[node] if field_ids[c] == wanted]
+
+
+def _named_children(tree: FlatTree, node: int) -> list[int]:
+    """Named children, comments included (as tree-sitter counts them)."""
+    named = tree.named
+    return [c for c in tree.children[node] if named[c]]
 
 
 def _short(text: str, limit: int = 40) -> str:
@@ -226,487 +254,461 @@ def _short(text: str, limit: int = 40) -> str:
     return first if first == stripped else first + " …"
 
 
-def _line(node: tree_sitter.Node) -> int:
-    return node.start_point[0] + 1
+def _line(tree: FlatTree, node: int) -> int:
+    return tree.start_row[node] + 1
 
 
-def _walk(root: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
-    """Pre-order walk (iterative: deep expressions must not hit the recursion limit),
-    skipping the subtrees no operator may touch."""
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node.type in _SKIPPED_KINDS:
+def _walk(tree: FlatTree) -> list[int]:
+    """Pre-order node ids, skipping the subtrees no operator may touch."""
+    kind, n = tree.kind, len(tree)
+    walked = []
+    node = 0
+    while node < n:
+        if kind[node] in _SKIPPED_KINDS:
+            node = tree.subtree_end(node)
             continue
-        yield node
-        stack.extend(reversed(node.children))
+        walked.append(node)
+        node += 1
+    return walked
 
 
-# --------------------------------------------------------------------------- scopes
+# --------------------------------------------------------------------------- names
 
 
-def _collect_names(root: tree_sitter.Node) -> _Names:
-    """Walk the tree once, binding names to scopes and recording reads and assignments.
+def _analyse(tree: FlatTree) -> _Program:
+    """Scopes, the walk, and the reads, assignment targets and bindings of ``tree``.
 
-    Modes: ``load`` (expression), ``bind`` (a binding target: ``for``, ``with ... as``,
-    walrus, comprehension, ``except ... as``) and ``assign`` (an ``=`` / ``op=`` target).
+    Names are collected where code is evaluated: not in the subtrees no operator touches,
+    nor in ``def`` / ``class`` names, type parameters, keyword-argument names or
+    attribute names, and a comprehension target only binds. Each identifier belongs to
+    the scope :class:`~yantra_gnn.graph.scopes.ScopeTree` gives it; binding sites bind
+    the identifiers it lists for them.
     """
-    names = _Names()
-    module = _Scope("module", None)
-    stack: list[tuple[tree_sitter.Node, _Scope, str, int]] = [(root, module, "load", 0)]
+    scope_tree = ScopeTree(tree)
+    program = _Program(tree, scope_tree, walked=_walk(tree))
+    kind, start, end = tree.kind, tree.start_byte, tree.end_byte
+    nchildren = scope_tree.nchildren
+    stack = [0]
 
-    def push(
-        node: tree_sitter.Node | None, scope: _Scope, mode: str = "load", bound_at: int = 0
-    ) -> None:
-        if node is not None:
-            stack.append((node, scope, mode, bound_at))
+    def push(node: int) -> None:
+        if node >= 0:
+            stack.append(node)
 
-    def push_parameters(parameters: tree_sitter.Node | None, inner: _Scope, outer: _Scope) -> None:
-        if parameters is None:
-            return
-        offset = parameters.start_byte
-        for parameter in parameters.named_children:
-            kind = parameter.type
-            if kind == "identifier":
-                inner.bind(_text(parameter), offset)
-            elif kind in ("list_splat_pattern", "dictionary_splat_pattern"):
-                for child in parameter.named_children:
-                    if child.type == "identifier":
-                        inner.bind(_text(child), offset)
-            elif kind in ("default_parameter", "typed_default_parameter"):
-                name = parameter.child_by_field_name("name")
-                if name is not None and name.type == "identifier":
-                    inner.bind(_text(name), offset)
-                push(parameter.child_by_field_name("type"), outer)
-                push(parameter.child_by_field_name("value"), outer)
-            elif kind == "typed_parameter":
-                for child in parameter.named_children:
-                    if child.type == "identifier":
-                        inner.bind(_text(child), offset)
-                    elif child.type in ("list_splat_pattern", "dictionary_splat_pattern"):
-                        for grandchild in child.named_children:
-                            if grandchild.type == "identifier":
-                                inner.bind(_text(grandchild), offset)
-                push(parameter.child_by_field_name("type"), outer)
+    def target(node: int, offset: int, assign: bool) -> None:
+        """Bind a target's names; the parts it evaluates (``a[i]``, ``o.x``) are read."""
+        for part, binds in scope_tree.target_parts(node):
+            if binds:
+                program.bind([part], offset)
+                if assign:
+                    program.assignment_targets.append(part)
+            else:
+                stack.append(part)
 
-    while stack:
-        node, scope, mode, bound_at = stack.pop()
-        kind = node.type
-        if kind in _SKIPPED_KINDS:
-            continue
-        if mode != "load":
-            if kind == "identifier":
-                scope.bind(_text(node), bound_at)
-                if mode == "assign":
-                    names.assignment_targets.append((node, scope))
-            elif kind in _TARGET_CONTAINERS:
-                for child in node.named_children:
-                    push(child, scope, mode, bound_at)
-            else:  # attribute / subscript targets and anything else: their parts are reads
-                push(node, scope, "load")
-            continue
-        if kind == "identifier":
-            names.reads.append((node, scope))
-        elif kind == "function_definition":
-            inner = _Scope("function", scope)
-            push_parameters(node.child_by_field_name("parameters"), inner, scope)
-            push(node.child_by_field_name("return_type"), scope)
-            push(node.child_by_field_name("body"), inner)
-        elif kind == "lambda":
-            inner = _Scope("lambda", scope)
-            push_parameters(node.child_by_field_name("parameters"), inner, scope)
-            push(node.child_by_field_name("body"), inner)
-        elif kind == "class_definition":
-            push(node.child_by_field_name("superclasses"), scope)
-            push(node.child_by_field_name("body"), _Scope("class", scope))
-        elif kind in _COMPREHENSIONS:
-            inner = _Scope("comprehension", scope)
-            first_clause = True
-            for child in node.named_children:
-                if child.type == "for_in_clause":
-                    for target in child.children_by_field_name("left"):
-                        _bind_targets(target, inner, node.start_byte)
-                    # The first iterable is evaluated in the enclosing scope.
-                    for iterable in child.children_by_field_name("right"):
-                        push(iterable, scope if first_clause else inner)
-                    first_clause = False
-                else:
-                    push(child, inner)
-        elif kind in ("assignment", "augmented_assignment"):
-            push(node.child_by_field_name("right"), scope)
-            push(node.child_by_field_name("type"), scope)
-            push(node.child_by_field_name("left"), scope, "assign", node.end_byte)
-        elif kind == "for_statement":
-            push(node.child_by_field_name("alternative"), scope)
-            push(node.child_by_field_name("body"), scope)
-            right = node.child_by_field_name("right")
-            push(right, scope)
-            bound_at = right.end_byte if right is not None else node.start_byte
-            push(node.child_by_field_name("left"), scope, "bind", bound_at)
-        elif kind == "as_pattern":
-            for child in node.named_children:
-                if child.type == "as_pattern_target":
-                    push(child, scope, "bind", node.end_byte)
-                else:
-                    push(child, scope)
-        elif kind == "named_expression":
-            push(node.child_by_field_name("value"), scope)
-            push(node.child_by_field_name("name"), scope, "bind", node.end_byte)
-        elif kind == "attribute":
-            push(node.child_by_field_name("object"), scope)
-        elif kind == "keyword_argument":
-            push(node.child_by_field_name("value"), scope)
-        else:
-            for child in reversed(node.named_children):
-                push(child, scope)
-    return names
-
-
-def _bind_targets(target: tree_sitter.Node, scope: _Scope, offset: int) -> None:
-    """Bind every plain name in a comprehension target (``i``, ``(i, j)``, ``*rest``)."""
-    stack = [target]
     while stack:
         node = stack.pop()
-        if node.type == "identifier":
-            scope.bind(_text(node), offset)
-        elif node.type in _TARGET_CONTAINERS:
-            stack.extend(node.named_children)
+        k = kind[node]
+        if k in _SKIPPED_KINDS:
+            continue
+        if k == _IDENTIFIER:
+            program.reads.append(node)
+        elif k in _FUNCTIONS:
+            parameters = _child(tree, node, "parameters")
+            if parameters >= 0:
+                program.bind(scope_tree.parameter_identifiers(parameters), start[parameters])
+                for parameter in nchildren[parameters]:
+                    pk = kind[parameter]
+                    if pk in _DEFAULT_PARAMETERS:
+                        push(_child(tree, parameter, "type"))
+                        push(_child(tree, parameter, "value"))
+                    elif pk == scopes.TYPED_PARAMETER:
+                        push(_child(tree, parameter, "type"))
+            push(_child(tree, node, "return_type"))
+            push(_child(tree, node, "body"))
+        elif k == scopes.CLASS_DEFINITION:
+            push(_child(tree, node, "superclasses"))
+            push(_child(tree, node, "body"))
+        elif k in scopes.COMPREHENSION_KINDS:
+            for c in nchildren[node]:
+                if kind[c] == scopes.FOR_IN_CLAUSE:
+                    for left in _field_children(tree, c, "left"):
+                        program.bind(scope_tree.target_identifiers(left), start[node])
+                    stack.extend(_field_children(tree, c, "right"))
+                else:
+                    stack.append(c)
+        elif k == scopes.ASSIGNMENT or k == scopes.AUGMENTED_ASSIGNMENT:
+            push(_child(tree, node, "right"))
+            push(_child(tree, node, "type"))
+            target(_child(tree, node, "left"), end[node], assign=True)
+        elif k == scopes.FOR_STATEMENT:
+            push(_child(tree, node, "alternative"))
+            push(_child(tree, node, "body"))
+            right = _child(tree, node, "right")
+            push(right)
+            bound_at = end[right] if right >= 0 else start[node]
+            target(_child(tree, node, "left"), bound_at, assign=False)
+        elif k == _AS_PATTERN:
+            for c in nchildren[node]:
+                if kind[c] == scopes.AS_PATTERN_TARGET:
+                    target(c, end[node], assign=False)
+                else:
+                    stack.append(c)
+        elif k == scopes.NAMED_EXPRESSION:
+            push(_child(tree, node, "value"))
+            target(_child(tree, node, "name"), end[node], assign=False)
+        elif k == _ATTRIBUTE:
+            push(_child(tree, node, "object"))
+        elif k == _KEYWORD_ARGUMENT:
+            push(_child(tree, node, "value"))
+        else:
+            stack.extend(nchildren[node])
+    return program
 
 
 # --------------------------------------------------------------------------- operators
 
 
-def _replace_node(bug_class: str, node: tree_sitter.Node, new: str, description: str) -> _Edit:
+def _replace_node(bug_class: str, tree: FlatTree, node: int, new: str, description: str) -> _Edit:
     data = new.encode("utf-8")
+    start, end = tree.start_byte[node], tree.end_byte[node]
     return _Edit(
         bug_class=bug_class,
-        start=node.start_byte,
-        end=node.end_byte,
+        start=start,
+        end=end,
         replacement=data,
-        focus=(node.start_byte, node.start_byte + len(data)),
-        original_focus=(node.start_byte, node.end_byte),
+        focus=(start, start + len(data)),
+        original_focus=(start, end),
         description=description,
     )
 
 
-def _variable_misuse(root: tree_sitter.Node, names: _Names) -> list[_Edit]:
+def _variable_misuse(program: _Program) -> list[_Edit]:
+    tree, scope_of = program.tree, program.scopes.scope_of
     edits = []
-    for node, scope in names.reads:
-        name = _text(node)
-        visible = scope.visible()
+    for node in program.reads:
+        name = tree.text(node)
+        visible = program.visible(scope_of[node])
         if name not in visible:
             continue
         alternatives = sorted(
             (offset, other)
             for other, offset in visible.items()
-            if other != name and offset < node.start_byte
+            if other != name and offset < tree.start_byte[node]
         )
         for _, other in alternatives:
             edits.append(
                 _replace_node(
                     "variable_misuse",
+                    tree,
                     node,
                     other,
-                    f"read of {name!r} → {other!r} at line {_line(node)}",
+                    f"read of {name!r} → {other!r} at line {_line(tree, node)}",
                 )
             )
     return edits
 
 
-def _wrong_assignment_target(root: tree_sitter.Node, names: _Names) -> list[_Edit]:
+def _wrong_assignment_target(program: _Program) -> list[_Edit]:
+    tree, scope_of = program.tree, program.scopes.scope_of
     edits = []
-    for node, scope in names.assignment_targets:
-        name = _text(node)
-        alternatives = sorted(
-            (offset, other) for other, offset in scope.bindings.items() if other != name
-        )
+    for node in program.assignment_targets:
+        name = tree.text(node)
+        bound = program.bindings.get(scope_of[node], {})
+        alternatives = sorted((offset, other) for other, offset in bound.items() if other != name)
         for _, other in alternatives:
             edits.append(
                 _replace_node(
                     "wrong_assignment_target",
+                    tree,
                     node,
                     other,
-                    f"assignment to {name!r} → {other!r} at line {_line(node)}",
+                    f"assignment to {name!r} → {other!r} at line {_line(tree, node)}",
                 )
             )
     return edits
 
 
 def _operator_edits(
-    bug_class: str, token: tree_sitter.Node, swaps: Sequence[str], label: str
+    bug_class: str, tree: FlatTree, token: int, swaps: Sequence[str], label: str
 ) -> list[_Edit]:
     return [
-        _replace_node(bug_class, token, new, f"{label!r} → {new!r} at line {_line(token)}")
+        _replace_node(
+            bug_class, tree, token, new, f"{label!r} → {new!r} at line {_line(tree, token)}"
+        )
         for new in swaps
     ]
 
 
-def _wrong_binary_operator(root: tree_sitter.Node, names: _Names) -> list[_Edit]:
+def _wrong_binary_operator(program: _Program) -> list[_Edit]:
+    tree, kind = program.tree, program.tree.kind
     edits = []
-    for node in _walk(root):
-        if node.type not in ("binary_operator", "augmented_assignment"):
+    for node in program.walked:
+        if kind[node] != _BINARY_OPERATOR and kind[node] != scopes.AUGMENTED_ASSIGNMENT:
             continue
-        token = node.child_by_field_name("operator")
-        if token is None:
+        token = _child(tree, node, "operator")
+        if token < 0:
             continue
-        symbol = _text(token)
-        if node.type == "augmented_assignment":
-            base = symbol[:-1]
-            swaps = [new + "=" for new in BINARY_OPERATOR_SWAPS.get(base, ())]
+        symbol = tree.text(token)
+        if kind[node] == scopes.AUGMENTED_ASSIGNMENT:
+            swaps = [new + "=" for new in BINARY_OPERATOR_SWAPS.get(symbol[:-1], ())]
         else:
             swaps = list(BINARY_OPERATOR_SWAPS.get(symbol, ()))
-        edits.extend(_operator_edits("wrong_binary_operator", token, swaps, symbol))
+        edits.extend(_operator_edits("wrong_binary_operator", tree, token, swaps, symbol))
     return edits
 
 
-def _wrong_comparison_operator(root: tree_sitter.Node, names: _Names) -> list[_Edit]:
+def _wrong_comparison_operator(program: _Program) -> list[_Edit]:
+    tree, kind = program.tree, program.tree.kind
     edits = []
-    for node in _walk(root):
-        if node.type != "comparison_operator":
+    for node in program.walked:
+        if kind[node] != _COMPARISON_OPERATOR:
             continue
-        for token in node.children_by_field_name("operators"):
-            symbol = " ".join(_text(token).split())
+        for token in _field_children(tree, node, "operators"):
+            symbol = " ".join(tree.text(token).split())
             swaps = COMPARISON_OPERATOR_SWAPS.get(symbol, ())
-            edits.extend(_operator_edits("wrong_comparison_operator", token, swaps, symbol))
+            edits.extend(_operator_edits("wrong_comparison_operator", tree, token, swaps, symbol))
     return edits
 
 
-def _wrong_boolean_operator(root: tree_sitter.Node, names: _Names) -> list[_Edit]:
+def _wrong_boolean_operator(program: _Program) -> list[_Edit]:
+    tree, kind = program.tree, program.tree.kind
     edits = []
-    for node in _walk(root):
-        if node.type == "boolean_operator":
-            token = node.child_by_field_name("operator")
-            if token is not None and _text(token) in BOOLEAN_OPERATOR_SWAPS:
-                symbol = _text(token)
-                edits.extend(
-                    _operator_edits(
-                        "wrong_boolean_operator", token, [BOOLEAN_OPERATOR_SWAPS[symbol]], symbol
-                    )
-                )
-        elif node.type == "not_operator":
-            argument = node.child_by_field_name("argument")
-            if argument is not None:
+    for node in program.walked:
+        if kind[node] == _BOOLEAN_OPERATOR:
+            token = _child(tree, node, "operator")
+            symbol = tree.text(token) if token >= 0 else ""
+            if symbol in BOOLEAN_OPERATOR_SWAPS:
+                swaps = [BOOLEAN_OPERATOR_SWAPS[symbol]]
+                edits.extend(_operator_edits("wrong_boolean_operator", tree, token, swaps, symbol))
+        elif kind[node] == _NOT_OPERATOR:
+            argument = _child(tree, node, "argument")
+            if argument >= 0:
+                text = tree.text(argument)
                 edits.append(
                     _replace_node(
                         "wrong_boolean_operator",
+                        tree,
                         node,
-                        _text(argument),
-                        f"removed 'not' before {_short(_text(argument))!r} at line {_line(node)}",
+                        text,
+                        f"removed 'not' before {_short(text)!r} at line {_line(tree, node)}",
                     )
                 )
     return edits
 
 
-def _positional_arguments(call: tree_sitter.Node) -> list[tree_sitter.Node]:
-    arguments = call.child_by_field_name("arguments")
-    if arguments is None or arguments.type != "argument_list":
+def _positional_arguments(tree: FlatTree, call: int) -> list[int]:
+    arguments = _child(tree, call, "arguments")
+    if arguments < 0 or tree.kind[arguments] != _ARGUMENT_LIST:
         return []
-    return [
-        child
-        for child in arguments.named_children
-        if child.type
-        not in (
-            "keyword_argument",
-            "list_splat",
-            "dictionary_splat",
-            "comment",
-            "parenthesized_list_splat",
-        )
-    ]
+    return [c for c in _named_children(tree, arguments) if tree.kind[c] not in _NOT_POSITIONAL]
 
 
-def _call_name(call: tree_sitter.Node) -> str:
-    function = call.child_by_field_name("function")
-    if function is None:
+def _call_name(tree: FlatTree, call: int) -> str:
+    function = _child(tree, call, "function")
+    if function < 0:
         return ""
-    if function.type == "attribute":
-        attribute = function.child_by_field_name("attribute")
-        return _text(attribute) if attribute is not None else ""
-    return _text(function)
+    if tree.kind[function] == _ATTRIBUTE:
+        attribute = _child(tree, function, "attribute")
+        return tree.text(attribute) if attribute >= 0 else ""
+    return tree.text(function)
 
 
-def _off_by_one(root: tree_sitter.Node, names: _Names) -> list[_Edit]:
+def _off_by_one(program: _Program) -> list[_Edit]:
+    tree, kind = program.tree, program.tree.kind
     edits = []
-    for node in _walk(root):
-        if node.type == "integer":
-            text = _text(node)
+    for node in program.walked:
+        if kind[node] == _INTEGER:
+            text = tree.text(node)
             if not _DECIMAL_INTEGER.fullmatch(text):
                 continue
             value = int(text.replace("_", ""))
-            for new in (value + 1, value - 1):
-                if new >= 0:
+            for shifted in (value + 1, value - 1):
+                if shifted >= 0:
                     edits.append(
                         _replace_node(
-                            "off_by_one", node, str(new), f"{text} → {new} at line {_line(node)}"
+                            "off_by_one",
+                            tree,
+                            node,
+                            str(shifted),
+                            f"{text} → {shifted} at line {_line(tree, node)}",
                         )
                     )
-        elif node.type == "call" and _is_range_call(node):
-            arguments = node.child_by_field_name("arguments")
-            positional = _positional_arguments(node)
-            if len(positional) != len(arguments.named_children) or not 1 <= len(positional) <= 3:
+        elif kind[node] == _CALL and _is_range_call(tree, node):
+            arguments = _child(tree, node, "arguments")
+            positional = _positional_arguments(tree, node)
+            if len(positional) != len(_named_children(tree, arguments)):
+                continue
+            if not 1 <= len(positional) <= 3:
                 continue
             bounds = positional[:1] if len(positional) == 1 else positional[:2]
             for bound in bounds:
-                if _covered_by_literal_rule(bound):
+                if _covered_by_literal_rule(tree, bound):
                     continue
-                text = _text(bound)
-                operand = f"({text})" if _needs_parentheses(bound) else text
+                text = tree.text(bound)
+                operand = f"({text})" if _needs_parentheses(tree, bound) else text
                 for sign in ("+", "-"):
                     new = f"{operand} {sign} 1"
                     edits.append(
                         _replace_node(
                             "off_by_one",
+                            tree,
                             bound,
                             new,
-                            f"range bound {_short(text)!r} → {_short(new)!r} at line {_line(bound)}",
+                            f"range bound {_short(text)!r} → {_short(new)!r} "
+                            f"at line {_line(tree, bound)}",
                         )
                     )
     return edits
 
 
-def _is_range_call(call: tree_sitter.Node) -> bool:
-    function = call.child_by_field_name("function")
-    arguments = call.child_by_field_name("arguments")
+def _is_range_call(tree: FlatTree, call: int) -> bool:
+    function = _child(tree, call, "function")
+    arguments = _child(tree, call, "arguments")
     return (
-        function is not None
-        and function.type == "identifier"
-        and _text(function) == "range"
-        and arguments is not None
-        and arguments.type == "argument_list"
+        function >= 0
+        and tree.kind[function] == _IDENTIFIER
+        and tree.text(function) == "range"
+        and arguments >= 0
+        and tree.kind[arguments] == _ARGUMENT_LIST
     )
 
 
-def _covered_by_literal_rule(bound: tree_sitter.Node) -> bool:
+def _covered_by_literal_rule(tree: FlatTree, bound: int) -> bool:
     """A literal bound, or ``e ± literal``: moving the literal already shifts it by one."""
-    if bound.type == "integer":
+    if tree.kind[bound] == _INTEGER:
         return True
-    if bound.type == "binary_operator":
-        operator = bound.child_by_field_name("operator")
-        right = bound.child_by_field_name("right")
+    if tree.kind[bound] == _BINARY_OPERATOR:
+        operator = _child(tree, bound, "operator")
+        right = _child(tree, bound, "right")
         return (
-            operator is not None
-            and _text(operator) in ("+", "-")
-            and right is not None
-            and right.type == "integer"
+            operator >= 0
+            and tree.text(operator) in ("+", "-")
+            and right >= 0
+            and tree.kind[right] == _INTEGER
         )
     return False
 
 
-def _needs_parentheses(node: tree_sitter.Node) -> bool:
-    if node.type in _LOW_PRECEDENCE:
+def _needs_parentheses(tree: FlatTree, node: int) -> bool:
+    if tree.kind[node] in _LOW_PRECEDENCE:
         return True
-    if node.type == "binary_operator":
-        operator = node.child_by_field_name("operator")
-        return operator is None or _text(operator) not in _ADDITIVE_OR_TIGHTER
+    if tree.kind[node] == _BINARY_OPERATOR:
+        operator = _child(tree, node, "operator")
+        return operator < 0 or tree.text(operator) not in _ADDITIVE_OR_TIGHTER
     return False
 
 
-def _argument_swap(root: tree_sitter.Node, names: _Names) -> list[_Edit]:
+def _argument_swap(program: _Program) -> list[_Edit]:
+    tree, kind = program.tree, program.tree.kind
+    source, start, end = tree.source, tree.start_byte, tree.end_byte
     edits = []
-    for node in _walk(root):
-        if node.type != "call" or _call_name(node) in _COMMUTATIVE_CALLS:
+    for node in program.walked:
+        if kind[node] != _CALL or _call_name(tree, node) in _COMMUTATIVE_CALLS:
             continue
-        positional = _positional_arguments(node)
+        positional = _positional_arguments(tree, node)
         for i, first in enumerate(positional):
             for second in positional[i + 1 :]:
-                first_text, second_text = first.text or b"", second.text or b""
+                first_text = source[start[first] : end[first]]
+                second_text = source[start[second] : end[second]]
                 if first_text == second_text:
                     continue
-                middle = (node.text or b"")[
-                    first.end_byte - node.start_byte : second.start_byte - node.start_byte
-                ]
-                replacement = second_text + middle + first_text
+                replacement = second_text + source[end[first] : start[second]] + first_text
                 edits.append(
                     _Edit(
                         bug_class="argument_swap",
-                        start=first.start_byte,
-                        end=second.end_byte,
+                        start=start[first],
+                        end=end[second],
                         replacement=replacement,
-                        focus=(first.start_byte, first.start_byte + len(replacement)),
-                        original_focus=(first.start_byte, second.end_byte),
+                        focus=(start[first], start[first] + len(replacement)),
+                        original_focus=(start[first], end[second]),
                         description=(
                             f"swapped arguments {_short(first_text.decode('utf-8'))!r} and "
-                            f"{_short(second_text.decode('utf-8'))!r} of {_call_name(node) or 'a call'}"
-                            f"(...) at line {_line(node)}"
+                            f"{_short(second_text.decode('utf-8'))!r} of "
+                            f"{_call_name(tree, node) or 'a call'}(...) at line {_line(tree, node)}"
                         ),
                     )
                 )
     return edits
 
 
-def _deleted_statement(root: tree_sitter.Node, names: _Names) -> list[_Edit]:
-    data = root.text or b""
+def _deleted_statement(program: _Program) -> list[_Edit]:
+    tree, kind, named = program.tree, program.tree.kind, program.tree.named
+    start, end = tree.start_byte, tree.end_byte
+    # The module's text, which starts at its first token (after any leading blank lines),
+    # while the offsets below are from the start of the file, as they always were.
+    data = tree.source[start[0] : end[0]]
     edits = []
-    for block in _walk(root):
-        if block.type not in ("block", "module"):
+    for block in program.walked:
+        if kind[block] not in _BLOCKS:
             continue
-        statements = [child for child in block.named_children if child.type != "comment"]
+        statements = [c for c in tree.children[block] if named[c] and kind[c] != scopes.COMMENT]
         for index, statement in enumerate(statements):
-            if statement.type not in _DELETABLE_STATEMENTS or _is_docstring(statement):
+            if kind[statement] not in _DELETABLE_STATEMENTS or _is_docstring(tree, statement):
                 continue
-            label = f"deleted {_short(_text(statement))!r} at line {_line(statement)}"
+            text, line = _short(tree.text(statement)), _line(tree, statement)
             if len(statements) == 1:
-                label = (
-                    f"replaced {_short(_text(statement))!r} by 'pass' at line {_line(statement)}"
-                )
-                edits.append(_replace_node("deleted_statement", statement, "pass", label))
+                label = f"replaced {text!r} by 'pass' at line {line}"
+                edits.append(_replace_node("deleted_statement", tree, statement, "pass", label))
                 continue
-            start, end = _deletion_range(data, statement)
-            removed = end - start
+            removed_start, removed_end = _deletion_range(tree, data, statement)
+            removed = removed_end - removed_start
             if index + 1 < len(statements):
                 following = statements[index + 1]
-                focus = (following.start_byte - removed, following.end_byte - removed)
+                focus = (start[following] - removed, end[following] - removed)
             else:
                 preceding = statements[index - 1]
-                focus = (preceding.start_byte, preceding.end_byte)
+                focus = (start[preceding], end[preceding])
             edits.append(
                 _Edit(
                     bug_class="deleted_statement",
-                    start=start,
-                    end=end,
+                    start=removed_start,
+                    end=removed_end,
                     replacement=b"",
                     focus=focus,
-                    original_focus=(statement.start_byte, statement.end_byte),
-                    description=label,
+                    original_focus=(start[statement], end[statement]),
+                    description=f"deleted {text!r} at line {line}",
                 )
             )
     return edits
 
 
-def _is_docstring(statement: tree_sitter.Node) -> bool:
-    children = statement.named_children
+def _is_docstring(tree: FlatTree, statement: int) -> bool:
+    children = _named_children(tree, statement)
     return (
-        statement.type == "expression_statement"
+        tree.kind[statement] == _EXPRESSION_STATEMENT
         and len(children) == 1
-        and children[0].type in ("string", "concatenated_string")
+        and tree.kind[children[0]] in _STRINGS
     )
 
 
-def _deletion_range(data: bytes, statement: tree_sitter.Node) -> tuple[int, int]:
+def _deletion_range(tree: FlatTree, data: bytes, statement: int) -> tuple[int, int]:
     """Bytes to remove for a statement: its whole lines when it has them to itself,
     otherwise the statement and the ``;`` that joins it to a neighbour."""
-    line_start = data.rfind(b"\n", 0, statement.start_byte) + 1
-    newline = data.find(b"\n", statement.end_byte)
+    start, end = tree.start_byte[statement], tree.end_byte[statement]
+    line_start = data.rfind(b"\n", 0, start) + 1
+    newline = data.find(b"\n", end)
     line_end = len(data) if newline < 0 else newline + 1
-    before = data[line_start : statement.start_byte]
-    after = data[statement.end_byte : line_end].strip()
+    before = data[line_start:start]
+    after = data[end:line_end].strip()
     if not before.strip() and (not after or after.startswith(b"#")):
         return line_start, line_end
-    following = statement.next_sibling
-    if following is not None and following.type == ";":
-        after_semicolon = following.next_named_sibling
-        if after_semicolon is not None and after_semicolon.start_point[0] == following.end_point[0]:
-            return statement.start_byte, after_semicolon.start_byte
-        return statement.start_byte, following.end_byte
-    preceding = statement.prev_sibling
-    if preceding is not None and preceding.type == ";":
-        previous_statement = preceding.prev_named_sibling
-        if previous_statement is not None:
-            return previous_statement.end_byte, statement.end_byte
-    return statement.start_byte, statement.end_byte
+    kind, named = tree.kind, tree.named
+    siblings = tree.children[tree.parent[statement]]
+    index = siblings.index(statement)
+    if index + 1 < len(siblings) and kind[siblings[index + 1]] == _SEMICOLON:
+        semicolon = index + 1
+        after_semicolon = next((c for c in siblings[semicolon + 1 :] if named[c]), -1)
+        semicolon_row = tree.end_row[siblings[semicolon]]
+        if after_semicolon >= 0 and tree.start_row[after_semicolon] == semicolon_row:
+            return start, tree.start_byte[after_semicolon]
+        return start, tree.end_byte[siblings[semicolon]]
+    if index > 0 and kind[siblings[index - 1]] == _SEMICOLON:
+        previous_statement = next((c for c in reversed(siblings[: index - 1]) if named[c]), -1)
+        if previous_statement >= 0:
+            return tree.end_byte[previous_statement], end
+    return start, end
 
 
-_OPERATORS: dict[str, Callable[[tree_sitter.Node, _Names], list[_Edit]]] = {
+_OPERATORS: dict[str, Callable[[_Program], list[_Edit]]] = {
     "variable_misuse": _variable_misuse,
     "argument_swap": _argument_swap,
     "wrong_binary_operator": _wrong_binary_operator,
@@ -751,7 +753,7 @@ def _span(data: bytes, start: int, end: int) -> Span:
     return (*_point(data, start), *_point(data, end))
 
 
-def _prepare(source: object) -> tuple[bytes, tree_sitter.Node] | None:
+def _prepare(source: object) -> tuple[bytes, FlatTree] | None:
     """Encode and parse ``source``; ``None`` when it is not valid Python 3."""
     if not isinstance(source, str):
         raise SourceTypeError(f"source must be str, got {type(source).__name__}")
@@ -765,18 +767,18 @@ def _prepare(source: object) -> tuple[bytes, tree_sitter.Node] | None:
     if not _compiles(source):
         logger.debug("source does not compile: no mutants")
         return None
-    tree = _parser().parse(data)
-    if tree.root_node.has_error:
+    tree = parse_flat(data)
+    if tree.has_error:
         logger.debug("tree-sitter cannot parse the source cleanly: no mutants")
         return None
-    return data, tree.root_node
+    return data, tree
 
 
-def _candidate_edits(root: tree_sitter.Node, classes: Sequence[str]) -> dict[str, list[_Edit]]:
-    names = _collect_names(root)
+def _candidate_edits(tree: FlatTree, classes: Sequence[str]) -> dict[str, list[_Edit]]:
+    program = _analyse(tree)
     result = {}
     for bug_class in classes:
-        edits = _OPERATORS[bug_class](root, names)
+        edits = _OPERATORS[bug_class](program)
         edits.sort(key=lambda edit: (edit.start, edit.end))  # stable: keeps generation order
         result[bug_class] = edits
     return result
@@ -815,9 +817,9 @@ def enumerate_mutants(source: str, classes: Sequence[str] | None = None) -> list
     prepared = _prepare(source)
     if prepared is None:
         return []
-    data, root = prepared
+    data, tree = prepared
     mutants = []
-    for edits in _candidate_edits(root, selected).values():
+    for edits in _candidate_edits(tree, selected).values():
         seen: set[str] = set()
         for edit in edits:
             mutant = _apply(data, edit)
@@ -852,9 +854,9 @@ def sample_mutants(
     prepared = _prepare(source)
     if prepared is None or per_class == 0:
         return []
-    data, root = prepared
+    data, tree = prepared
     chosen: list[tuple[int, int, Mutant]] = []
-    for class_index, (bug_class, edits) in enumerate(_candidate_edits(root, selected).items()):
+    for class_index, (bug_class, edits) in enumerate(_candidate_edits(tree, selected).items()):
         order = list(range(len(edits)))
         random.Random(f"yantra-mutate/{seed}/{bug_class}").shuffle(order)
         seen: set[str] = set()
