@@ -224,7 +224,7 @@ def test_cli_reports_unreadable_and_bad_files_by_name(tmp_path, model, capsys):
     )
     captured = capsys.readouterr()
     assert code == 1
-    assert f"{missing}: cannot read the file" in captured.err
+    assert f"{missing}: no such file" in captured.err
     assert f"{empty}:" in captured.err
     assert [r["file"] for r in json.loads(captured.out)] == [str(good)]
     with pytest.raises(ConfigError, match="top-k"):

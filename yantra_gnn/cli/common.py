@@ -6,8 +6,9 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
-from yantra_gnn.errors import YantraError
+from yantra_gnn.errors import SourceError, YantraError
 
 
 def run_handler(
@@ -45,3 +46,22 @@ def standalone_main(module_name: str, argv: list[str] | None = None) -> int:
     module.add_arguments(parser)
     args = parser.parse_args(argv)
     return run_handler(parser.prog, module.run, args)
+
+
+def read_source(path: Path) -> bytes:
+    """The bytes of a source file (``-`` is stdin), with one clear error naming the file.
+
+    Raises:
+        SourceError: ``PATH: no such file``, ``PATH: is a directory, ...`` or
+            ``PATH: cannot read the file (REASON)``.
+    """
+    if str(path) == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise SourceError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise SourceError(f"{path}: is a directory, expected a Python file") from None
+    except OSError as error:
+        raise SourceError(f"{path}: cannot read the file ({error.strerror or error})") from None

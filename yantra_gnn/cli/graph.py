@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
+from yantra_gnn.cli.common import read_source
 from yantra_gnn.errors import SourceError
 from yantra_gnn.graph.builder import CodeGraphBuilder
 from yantra_gnn.graph.export import dumps, summarize, to_dot, to_json
@@ -38,20 +38,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_MAX_SOURCE_BYTES,
         help=f"refuse files larger than this (default {DEFAULT_MAX_SOURCE_BYTES:,})",
     )
-
-
-def read_source(path: Path) -> bytes:
-    """The bytes of ``path`` (``-`` is stdin), with a clear error when unreadable."""
-    if str(path) == "-":
-        return sys.stdin.buffer.read()
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise SourceError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise SourceError(f"{path}: is a directory, expected a Python file") from None
-    except OSError as error:
-        raise SourceError(f"{path}: cannot read ({error.strerror})") from None
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from torch_geometric.data import Data
 
-from yantra_gnn.errors import ConfigError, SourceError, YantraError
+from yantra_gnn.cli.common import read_source
+from yantra_gnn.errors import ConfigError, YantraError
 from yantra_gnn.predict import Prediction, Predictor
 
 NAME = "predict"
@@ -45,11 +46,15 @@ def run(args: argparse.Namespace) -> int:
     failures = 0
     for name in args.files:
         try:
-            graphs.append(predictor.build_graph(_read_source(Path(name))))
+            source = read_source(Path(name))  # its errors name the file
+            try:
+                graphs.append(predictor.build_graph(source))
+            except YantraError as error:
+                raise type(error)(f"{name}: {error}") from None
             names.append(name)
         except YantraError as error:
             failures += 1
-            sys.stderr.write(f"yantra-gnn predict: error: {name}: {error}\n")
+            sys.stderr.write(f"yantra-gnn predict: error: {error}\n")
     predictions = predictor.predict_graphs(graphs)
     if args.json:
         results = [
@@ -61,13 +66,6 @@ def run(args: argparse.Namespace) -> int:
         for name, prediction in zip(names, predictions, strict=True):
             sys.stdout.write(_format_table(name, prediction, args.top_k))
     return 1 if failures else 0
-
-
-def _read_source(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise SourceError(f"cannot read the file ({error.strerror or error})") from error
 
 
 def _format_table(name: str, prediction: Prediction, top_k: int) -> str:

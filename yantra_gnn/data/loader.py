@@ -138,25 +138,18 @@ def create_dataloaders(
         num_workers: ``DataLoader`` worker processes (0: load in the main process).
         workers: parallel sandbox runs when a split is processed (default: one per core).
     """
-    train_set = CodeContestsDataset(
-        root,
-        "train",
-        settings=settings,
-        import_min_count=import_min_count,
-        limit=limit,
-        workers=workers,
-        sandbox_cache=sandbox_cache,
-        progress=progress,
-    )
-    val_set = CodeContestsDataset(
-        root,
-        "val",
-        settings=settings,
-        import_min_count=import_min_count,
-        limit=limit,
-        workers=workers,
-        sandbox_cache=sandbox_cache,
-        progress=progress,
+    train_set, val_set = (
+        CodeContestsDataset(
+            root,
+            split,
+            settings=settings,
+            import_min_count=import_min_count,
+            limit=limit,
+            workers=workers,
+            sandbox_cache=sandbox_cache,
+            progress=progress,
+        )
+        for split in ("train", "val")
     )
     sampler = GroupBatchSampler(train_set.groups, batch_size, per_group=per_group, seed=seed)
     return DataLoaders(
