@@ -86,6 +86,14 @@ def test_syntax_errors_still_build(builder):
     assert data.num_nodes > 3
 
 
+@pytest.mark.parametrize("source", ["for in x: pass", "def (a): pass", "import\n", "x = .y"])
+def test_error_recovery_leaves_no_crash(builder, source):
+    """tree-sitter's error recovery can create empty identifiers; they still build."""
+    data = builder.build(source)
+    assert bool(data.has_error)
+    assert data.num_nodes >= 1 and data.x.shape == (data.num_nodes, FEATURE_DIM)
+
+
 def test_node_spans_point_at_code(builder):
     source = "a = 1\nif a <= 2:\n    print(a)\n"
     data = builder.build(source)

@@ -329,7 +329,7 @@ class _GraphAssembler:
                     (S["dead_write"], is_write and v not in written_read),
                     (S["reaching_writes"], min(flow.reaching_writes.get(v, 0), 4) / 4),
                     (S["is_constant_name"], text.isupper()),
-                    (S["is_underscore_name"], text[0] == "_"),
+                    (S["is_underscore_name"], text.startswith("_")),  # error recovery: ""
                 )
             elif k == ft.INTEGER:
                 bucket = ft.integer_bucket(tree.text(v))
