@@ -23,6 +23,10 @@ class SourceTooLargeError(SourceError):
     """The source is larger than the builder's ``max_source_bytes`` cap."""
 
 
+class GraphTooLargeError(SourceError):
+    """The source's graph has more nodes or edges than the builder's caps allow."""
+
+
 class EmptySourceError(SourceError):
     """The source is empty or holds only whitespace."""
 

@@ -220,3 +220,27 @@ def test_stripped_imports_leave_no_trace_in_features_or_edges(builder):
     assert torch.equal(stripped.x.to_dense(), plain.x.to_dense())
     assert torch.equal(stripped.edge_index, plain.edge_index)
     assert torch.equal(stripped.edge_type, plain.edge_type)
+
+
+def test_dataflow_stays_linear_when_one_variable_is_rewritten_in_many_branches(builder):
+    """n sequential ``if`` blocks reassigning one variable gave O(n²) last-write edges."""
+    from yantra_gnn.graph.dataflow import MAX_REACHING
+
+    def graph(n):
+        return builder.build("i = 0\n" + "if i < 9:\n    i += 1\n" * n + "print(i)\n")
+
+    small, large = graph(200), graph(400)
+    last_write = EDGE_TYPES.index("last_write")
+    assert large.edge_index.shape[1] < 2.2 * small.edge_index.shape[1]
+    sources = large.edge_index[0, large.edge_type == last_write]
+    assert int(torch.bincount(sources).max()) <= MAX_REACHING
+
+
+@pytest.mark.parametrize(("cap", "value"), [("max_nodes", 40), ("max_edges", 100)])
+def test_graphs_over_the_caps_are_the_librarys_error(cap, value):
+    from yantra_gnn.errors import GraphTooLargeError
+
+    source = "x = 1\n" * 30
+    assert CodeGraphBuilder().build(source).num_nodes > 40
+    with pytest.raises(GraphTooLargeError, match=cap):
+        CodeGraphBuilder(**{cap: value}).build(source)

@@ -1,6 +1,6 @@
 """Python source → AST + dataflow graph (``torch_geometric.data.Data``) with 978-dim features."""
 
-from yantra_gnn.graph.builder import CodeGraphBuilder
+from yantra_gnn.graph.builder import DEFAULT_MAX_EDGES, CodeGraphBuilder
 from yantra_gnn.graph.features import (
     FEATURE_BLOCKS,
     column_name,
@@ -8,7 +8,7 @@ from yantra_gnn.graph.features import (
     to_dense_features,
     unpack_features,
 )
-from yantra_gnn.graph.parse import DEFAULT_MAX_SOURCE_BYTES
+from yantra_gnn.graph.parse import DEFAULT_MAX_NODES, DEFAULT_MAX_SOURCE_BYTES
 from yantra_gnn.schema import (
     EDGE_TYPE_ID,
     EDGE_TYPES,
@@ -19,6 +19,8 @@ from yantra_gnn.schema import (
 )
 
 __all__ = [
+    "DEFAULT_MAX_EDGES",
+    "DEFAULT_MAX_NODES",
     "DEFAULT_MAX_SOURCE_BYTES",
     "EDGE_TYPES",
     "EDGE_TYPE_ID",

@@ -8,9 +8,11 @@ import numpy as np
 import torch
 from torch_geometric.data import Data
 
+from yantra_gnn.errors import GraphTooLargeError
 from yantra_gnn.graph import dataflow as df
 from yantra_gnn.graph import features as ft
 from yantra_gnn.graph.parse import (
+    DEFAULT_MAX_NODES,
     DEFAULT_MAX_SOURCE_BYTES,
     ERROR_KIND_ID,
     FlatTree,
@@ -20,6 +22,9 @@ from yantra_gnn.graph.parse import (
     python_language,
 )
 from yantra_gnn.schema import FORWARD_EDGE_TYPES
+
+#: Default cap on the edges of one graph, reverse edges included.
+DEFAULT_MAX_EDGES = 4_000_000
 
 #: Named kinds folded into their parent instead of becoming nodes.
 _DROPPED_KINDS = frozenset({kind_id("comment"), kind_id("string_start"), kind_id("string_end")})
@@ -58,6 +63,10 @@ class CodeGraphBuilder:
         max_source_bytes: sources larger than this raise
             :class:`~yantra_gnn.errors.SourceTooLargeError`.
         strip_imports: default for :meth:`build`'s ``strip_imports``.
+        max_nodes, max_edges: graphs with more nodes or edges (reverse edges included)
+            raise :class:`~yantra_gnn.errors.GraphTooLargeError` before their features
+            are built. The defaults (200,000 nodes, 4,000,000 edges) are about 25 times
+            the largest CodeContests solution; time and memory grow linearly up to them.
 
     Returns of :meth:`build`: a :class:`torch_geometric.data.Data` with
 
@@ -71,17 +80,29 @@ class CodeGraphBuilder:
     """
 
     def __init__(
-        self, max_source_bytes: int = DEFAULT_MAX_SOURCE_BYTES, strip_imports: bool = False
+        self,
+        max_source_bytes: int = DEFAULT_MAX_SOURCE_BYTES,
+        strip_imports: bool = False,
+        max_nodes: int = DEFAULT_MAX_NODES,
+        max_edges: int = DEFAULT_MAX_EDGES,
     ) -> None:
-        if max_source_bytes <= 0:
-            raise ValueError(f"max_source_bytes must be positive, got {max_source_bytes}")
+        for name, value in (
+            ("max_source_bytes", max_source_bytes),
+            ("max_nodes", max_nodes),
+            ("max_edges", max_edges),
+        ):
+            if value <= 0:
+                raise ValueError(f"{name} must be positive, got {value}")
         self.max_source_bytes = max_source_bytes
         self.strip_imports = strip_imports
+        self.max_nodes = max_nodes
+        self.max_edges = max_edges
 
     def __repr__(self) -> str:
         return (
             f"{self.__class__.__name__}(max_source_bytes={self.max_source_bytes}, "
-            f"strip_imports={self.strip_imports})"
+            f"strip_imports={self.strip_imports}, max_nodes={self.max_nodes}, "
+            f"max_edges={self.max_edges})"
         )
 
     def build(self, source: str | bytes, *, strip_imports: bool | None = None) -> Data:
@@ -90,11 +111,12 @@ class CodeGraphBuilder:
         Raises:
             SourceTypeError, SourceEncodingError, SourceTooLargeError, EmptySourceError:
                 see :func:`yantra_gnn.graph.parse.decode_source`.
+            GraphTooLargeError: over ``max_nodes`` nodes or ``max_edges`` edges.
         """
         strip = self.strip_imports if strip_imports is None else strip_imports
-        tree = parse_flat(decode_source(source, self.max_source_bytes))
+        tree = parse_flat(decode_source(source, self.max_source_bytes), self.max_nodes)
         excluded = _import_nodes(tree) if strip else set()
-        return _GraphAssembler(tree, excluded).data()
+        return _GraphAssembler(tree, excluded).data(self.max_edges)
 
 
 def _import_nodes(tree: FlatTree) -> set[int]:
@@ -128,10 +150,16 @@ class _GraphAssembler:
         #: graph id of each graph node's nearest kept ancestor (-1 for the root)
         self.gparent = [-1] + [self.graph_id[self._graph_parent(v)] for v in self.nodes[1:]]
 
-    def data(self) -> Data:
+    def data(self, max_edges: int) -> Data:
         tree = self.tree
         flow = df.analyze(tree, self.excluded)
         edge_index, edge_type = self._edges(flow)
+        if edge_index.shape[1] > max_edges:
+            raise GraphTooLargeError(
+                f"the source's graph has {edge_index.shape[1]:,} edges, over the cap of "
+                f"{max_edges:,}; raise max_edges if you really mean it "
+                f"(CodeGraphBuilder(max_edges=...))"
+            )
         nodes = self.nodes
         spans = [
             (tree.start_row[n], tree.start_col[n], tree.end_row[n], tree.end_col[n]) for n in nodes

@@ -15,6 +15,7 @@ import tree_sitter_python
 
 from yantra_gnn.errors import (
     EmptySourceError,
+    GraphTooLargeError,
     SourceEncodingError,
     SourceTooLargeError,
     SourceTypeError,
@@ -22,6 +23,9 @@ from yantra_gnn.errors import (
 
 #: Default cap on the size of one source file, in bytes.
 DEFAULT_MAX_SOURCE_BYTES = 1_000_000
+
+#: Default cap on the named nodes of one parse (a graph has at most this many nodes).
+DEFAULT_MAX_NODES = 200_000
 
 #: ``kind_id`` tree-sitter gives ERROR nodes (``(TSSymbol) -1``).
 ERROR_KIND_ID = 65535
@@ -131,9 +135,16 @@ class FlatTree:
         return node + 1
 
 
-def parse_flat(source: bytes) -> FlatTree:
-    """Parse UTF-8 ``source`` and flatten the tree with an iterative cursor walk."""
+def parse_flat(source: bytes, max_nodes: int | None = None) -> FlatTree:
+    """Parse UTF-8 ``source`` and flatten the tree with an iterative cursor walk.
+
+    Raises:
+        GraphTooLargeError: the parse has more than ``max_nodes`` named nodes (checked
+            during the walk, so the flat tree never grows past the cap).
+    """
     tree = _parser().parse(source)
+    limit = max_nodes if max_nodes is not None else -1
+    named_count = 0
     flat = FlatTree(source=source, has_error=tree.root_node.has_error)
     kind, named, missing = flat.kind, flat.named, flat.missing
     field_ids, parent, depth, children = flat.field_id, flat.parent, flat.depth, flat.children
@@ -149,8 +160,16 @@ def parse_flat(source: bytes) -> FlatTree:
             raise AssertionError("tree-sitter cursor lost its node")
         index = len(kind)
         up = stack[-1]
+        is_named = node.is_named
+        if is_named:
+            named_count += 1
+            if named_count == limit + 1:
+                raise GraphTooLargeError(
+                    f"the source parses into more than {limit:,} named nodes; raise "
+                    f"max_nodes if you really mean it (CodeGraphBuilder(max_nodes=...))"
+                )
         kind.append(node.kind_id)
-        named.append(node.is_named)
+        named.append(is_named)
         missing.append(node.is_missing)
         field_ids.append(cursor.field_id or 0)
         parent.append(up)
