@@ -4,7 +4,8 @@ Every file the library writes for later (checkpoints, models, dataset caches, pr
 datasets, reports) goes through :func:`atomic_write`: the bytes go to a temporary file
 in the target's directory, are flushed to disk, and the temporary file is moved over
 the target with ``os.replace``. A crash or ``kill -9`` mid-write leaves the previous
-file in place and at most a hidden ``.NAME.*.tmp`` beside it.
+file in place and a hidden ``.NAME.PID.*.tmp`` beside it; the next write of ``NAME``
+removes every such file whose writer process ``PID`` is gone.
 """
 
 from __future__ import annotations
@@ -15,15 +16,51 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-__all__ = ["atomic_write", "atomic_write_text", "open_temporary", "replace_with"]
+__all__ = [
+    "atomic_write",
+    "atomic_write_text",
+    "open_temporary",
+    "process_is_gone",
+    "remove_stale_temporaries",
+    "replace_with",
+]
+
+
+def process_is_gone(pid: int) -> bool:
+    """Whether no process ``pid`` exists any more (its leftovers may be removed)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # it exists, under another user
+        return False
+    return False
+
+
+def remove_stale_temporaries(path: Path) -> int:
+    """Remove the ``.NAME.PID.*.tmp`` files beside ``path`` left by dead writers; returns
+    how many were removed."""
+    removed = 0
+    for temporary in path.parent.glob(f".{glob_escape(path.name)}.*.tmp"):
+        pid_text = temporary.name[len(path.name) + 2 :].split(".", 1)[0]
+        if pid_text.isdigit() and process_is_gone(int(pid_text)):
+            temporary.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def glob_escape(name: str) -> str:
+    """``name`` with glob's special characters matched literally."""
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
 
 
 def open_temporary(path: Path, mode: str = "wb") -> IO:
-    """An open temporary file beside ``path`` (hidden, ``.tmp``), created 0600."""
+    """An open temporary file beside ``path`` (``.NAME.PID.*.tmp``), created 0600."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(path)
     encoding = None if "b" in mode else "utf-8"
     return tempfile.NamedTemporaryFile(
-        mode, encoding=encoding, dir=path.parent, prefix=f".{path.name}.", suffix=".tmp",
+        mode, encoding=encoding, dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
         delete=False,
     )  # fmt: skip
 

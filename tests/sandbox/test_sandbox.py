@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -583,3 +584,19 @@ def test_real_solutions_pass_their_tests() -> None:
     # Generous timeout: these solutions are known correct; a shared CPU must not fail them.
     reports = run_tests_many(programs, workers=2, timeout_s=10.0)
     assert [report.all_passed for report in reports] == [True] * 5
+
+
+def test_run_directories_of_killed_callers_are_removed(monkeypatch: pytest.MonkeyPatch) -> None:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    stale = Path(tempfile.mkdtemp(prefix=f"yantra-sbx-{child.pid}-"))
+    (stale / "solution.py").write_text("print(1)\n")
+    mine = Path(tempfile.mkdtemp(prefix=f"yantra-sbx-{os.getpid()}-"))
+    try:
+        monkeypatch.setattr(process, "_STALE_WORKDIRS_CHECKED", threading.Event())
+        assert run("print(2)\n").stdout == "2\n"
+        assert not stale.exists()
+        assert mine.exists(), "a live caller's run directory must stay"
+    finally:
+        shutil.rmtree(stale, ignore_errors=True)
+        shutil.rmtree(mine, ignore_errors=True)

@@ -53,9 +53,11 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from enum import Enum
 from importlib import resources
+from pathlib import Path
 from typing import TypeVar, cast
 
 from yantra_gnn.errors import ConfigError, SandboxError, SourceTypeError
+from yantra_gnn.files import process_is_gone
 
 __all__ = [
     "DEFAULT_MAX_OUTPUT_BYTES",
@@ -488,12 +490,30 @@ def _classify(
     return RunStatus.RUNTIME_ERROR
 
 
+_WORKDIR_PREFIX = "yantra-sbx-"
+_STALE_WORKDIRS_CHECKED = threading.Event()
+
+
+def _remove_stale_workdirs() -> None:
+    """Once per process: remove the run directories of callers that were killed mid-run
+    (``yantra-sbx-PID-*`` whose process ``PID`` is gone)."""
+    if _STALE_WORKDIRS_CHECKED.is_set():
+        return
+    _STALE_WORKDIRS_CHECKED.set()
+    for directory in Path(tempfile.gettempdir()).glob(f"{_WORKDIR_PREFIX}*-*"):
+        pid_text = directory.name[len(_WORKDIR_PREFIX) :].split("-", 1)[0]
+        if directory.is_dir() and pid_text.isdigit() and process_is_gone(int(pid_text)):
+            shutil.rmtree(directory, ignore_errors=True)
+            logger.info("removed %s, left by a killed run", directory)
+
+
 def _execute(
     source: bytes, stdin: bytes, limits: _Limits, *, isolate: bool, python: str
 ) -> RunResult:
     as_root = os.geteuid() == 0
     uid = _UID_POOL.acquire() if as_root else -1
-    workdir = tempfile.mkdtemp(prefix="yantra-sbx-")
+    _remove_stale_workdirs()
+    workdir = tempfile.mkdtemp(prefix=f"{_WORKDIR_PREFIX}{os.getpid()}-")
     clean = False
     try:
         with open(os.path.join(workdir, "solution.py"), "wb") as f:
