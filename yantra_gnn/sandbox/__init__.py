@@ -21,6 +21,8 @@ from yantra_gnn.sandbox.judging import (
     run_tests_many,
 )
 from yantra_gnn.sandbox.process import (
+    CGROUP_ALLOWANCE_MB,
+    DEFAULT_DISK_MB,
     DEFAULT_MAX_OUTPUT_BYTES,
     DEFAULT_MEMORY_MB,
     DEFAULT_TIMEOUT_S,
@@ -33,13 +35,16 @@ from yantra_gnn.sandbox.process import (
     RunJob,
     RunResult,
     RunStatus,
+    limits_mechanism,
     run,
     run_many,
     sandbox_uids,
 )
 
 __all__ = [
+    "CGROUP_ALLOWANCE_MB",
     "DEFAULT_CACHE_DIR",
+    "DEFAULT_DISK_MB",
     "DEFAULT_MAX_OUTPUT_BYTES",
     "DEFAULT_MEMORY_MB",
     "DEFAULT_TIMEOUT_S",
@@ -57,6 +62,7 @@ __all__ = [
     "TestReport",
     "Verdict",
     "judge",
+    "limits_mechanism",
     "run",
     "run_many",
     "run_tests",

@@ -21,6 +21,8 @@ Status pipe lines: ``ready <isolation>`` (supervisor set up), ``go`` (program se
 its code about to start), ``done <wait status> <user s> <system s> <max rss KiB>``.
 
 argv: workdir uid cpu_s address_space fsize nproc nofile isolate status_fd control_fd
+disk_bytes [cgroup.procs file ...]: the supervisor joins those cgroups (the run's, made by
+the parent) before anything else, so every process of the run is charged there.
 """
 
 import builtins
@@ -30,7 +32,7 @@ import sys
 from types import TracebackType  # already loaded by ctypes: costs the child nothing
 
 
-def _isolate(libc: ctypes.CDLL, workdir: str) -> str:
+def _isolate(libc: ctypes.CDLL, workdir: str, uid: int, disk: int) -> str:
     import codecs
 
     if libc.unshare(0x00020000 | 0x40000000 | 0x08000000) != 0:  # NEWNS | NEWNET | NEWIPC
@@ -41,30 +43,58 @@ def _isolate(libc: ctypes.CDLL, workdir: str) -> str:
         ctypes.c_char_p,
         ctypes.c_char_p,
         ctypes.c_ulong,
-        ctypes.c_void_p,
+        ctypes.c_char_p,
     )
 
-    def do(source: bytes | None, target: bytes, flags: int) -> None:
-        if mount(source, target, None, flags, None) != 0:
+    def do(
+        source: bytes | None,
+        target: bytes,
+        flags: int,
+        kind: bytes | None = None,
+        data: bytes | None = None,
+    ) -> None:
+        if mount(source, target, kind, flags, data) != 0:
             code = ctypes.get_errno()
             raise OSError(code, f"mount {target!r}: {os.strerror(code)}")
 
     do(None, b"/", 0x4000 | 0x40000)  # MS_REC | MS_PRIVATE: nothing propagates back
-    do(workdir.encode(), b"/tmp", 0x1000)  # MS_BIND: the working dir becomes /tmp
+    with open(os.path.join(workdir, "solution.py"), "rb") as f:
+        solution = f.read()
+    # /tmp (cwd, HOME, TMPDIR) is a tmpfs of `disk` bytes: every file the run writes,
+    # all together (charged to the run's memory cgroup too); gone with the namespace.
+    options = f"size={disk:d},nr_inodes=4096,mode=0700,uid={uid:d},gid={uid:d}"
+    do(b"tmpfs", b"/tmp", 0x2 | 0x4, b"tmpfs", options.encode())  # MS_NOSUID | MS_NODEV
+    fd = os.open("/tmp/solution.py", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        view = memoryview(solution)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fchown(fd, uid, uid)
+    finally:
+        os.close(fd)
     with open("/proc/self/mountinfo", "rb") as f:
         points = dict.fromkeys(line.split()[4] for line in f)
     for point in points:
-        if point == b"/tmp" or point.startswith(b"/tmp/"):
+        # /proc goes read-only later, once the program process has written its
+        # oom_score_adj (see _become_program)
+        if point in (b"/tmp", b"/proc") or point.startswith(b"/tmp/"):
             continue
         if b"\\" in point:
             point = codecs.escape_decode(point)[0]
         try:
-            keep = os.statvfs(point).f_flag & 0xE  # keep nosuid, nodev, noexec
-            do(None, point, 0x20 | 0x1000 | 0x1 | keep)  # MS_REMOUNT | MS_BIND | MS_RDONLY
+            _read_only(libc, point)
         except OSError:
             if point == b"/":
                 raise
     return "isolated"
+
+
+def _read_only(libc: ctypes.CDLL, point: bytes) -> None:
+    keep = os.statvfs(point).f_flag & 0xE  # keep nosuid, nodev, noexec
+    # MS_REMOUNT | MS_BIND | MS_RDONLY
+    if libc.mount(None, point, None, 0x20 | 0x1000 | 0x1 | keep, None) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, f"mount {point!r}: {os.strerror(code)}")
 
 
 def _children() -> list[int]:
@@ -112,14 +142,18 @@ def _supervise(child: int, uid: int, control: int, status_fd: int) -> None:
     if left and uid >= 0:
         # One kill(-1) as the sandbox uid signals all its processes at once, which
         # also stops a fork bomb (a process with SIGKILL pending cannot fork).
-        killer = os.fork()
+        try:
+            killer = os.fork()
+        except OSError:  # no task left (pids cgroup): the loop below does it
+            killer = -1
         if killer == 0:
             try:
                 os.setresuid(uid, uid, uid)
                 os.kill(-1, 9)
             finally:
                 os._exit(0)
-        os.waitpid(killer, 0)
+        if killer > 0:
+            os.waitpid(killer, 0)
     while left:
         for pid in _children():
             try:
@@ -161,11 +195,22 @@ def _become_program(
     nofile: int,
     control: int,
     status_fd: int,
+    isolated: bool,
 ) -> None:
     import resource as r
 
     os.close(control)
     os.setpgid(0, 0)  # its own group, which the supervisor kills in one call
+    # Out of memory (the run's cgroup, or the machine), the kernel kills the program's
+    # processes first, never the supervisor before them (raising needs no privilege;
+    # lowering the supervisor's would need CAP_SYS_RESOURCE, which root may lack).
+    with open("/proc/self/oom_score_adj", "wb") as f:
+        f.write(b"1000")
+    if isolated:  # the supervisor's namespace: /proc is the last mount made read-only
+        _read_only(libc, b"/proc")
+    # One malloc arena for all threads: glibc reserves 64 MiB of address space for each
+    # extra arena, which RLIMIT_AS counts (only 14 threads started under 512 MiB).
+    libc.mallopt(-8, 1)  # M_ARENA_MAX
 
     def limit(kind: int, soft: int, hard: int | None = None) -> None:
         hard = soft if hard is None else hard
@@ -204,12 +249,16 @@ def _become_program(
 def _start() -> None:
     workdir = sys.argv[1]
     uid, cpu, memory, fsize, nproc, nofile, isolate, status_fd, control = map(int, sys.argv[2:11])
+    disk = int(sys.argv[11])
+    for procs in sys.argv[12:]:  # the run's cgroups: joined before anything is forked
+        with open(procs, "wb") as f:
+            f.write(b"%d" % os.getpid())
     libc = ctypes.CDLL(None, use_errno=True)
     stdlib = os.path.dirname(os.__file__)
     lib_fd = os.open(stdlib, os.O_RDONLY | os.O_DIRECTORY)
     how = "disabled" if uid >= 0 else "not root"
     if uid >= 0 and isolate:
-        how = _isolate(libc, workdir)
+        how = _isolate(libc, workdir, uid, disk)
         if how == "isolated":
             workdir = "/tmp"
     os.chdir(workdir)
@@ -233,7 +282,18 @@ def _start() -> None:
             sys.stderr.write(f"yantra sandbox supervisor failed: {error!r}\n")
             os._exit(125)
     _become_program(
-        libc, stdlib, lib_fd, uid, cpu, memory, fsize, nproc, nofile, control, status_fd
+        libc,
+        stdlib,
+        lib_fd,
+        uid,
+        cpu,
+        memory,
+        fsize,
+        nproc,
+        nofile,
+        control,
+        status_fd,
+        how == "isolated",
     )
 
 
@@ -257,7 +317,16 @@ if __name__ == "__main__":
         sys.stderr.write(f"yantra sandbox setup failed: {error!r}\n")
         os._exit(125)
     # Only what the program process still needs stays in the bootstrap's namespace.
-    del _start, _isolate, _children, _supervise, _own_tasks, _become_program, TracebackType
+    del (
+        _start,
+        _isolate,
+        _read_only,
+        _children,
+        _supervise,
+        _own_tasks,
+        _become_program,
+        TracebackType,
+    )
 
     # -S skips site, which is what defines exit() and quit(): the program gets both.
     vars(builtins).update(exit=_quit, quit=_quit)

@@ -45,6 +45,7 @@ def _decode_outcome(text: str) -> tuple[Verdict, RunResult]:
         returncode=int(fields["returncode"]),
         time_s=float(fields["time_s"]),
         cpu_s=float(fields["cpu_s"]),
+        limits=str(fields.get("limits", "rlimits")),
     )
     return Verdict(data["verdict"]), result
 

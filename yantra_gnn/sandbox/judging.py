@@ -31,6 +31,7 @@ from yantra_gnn.sandbox.process import (
     _interpreter,
     _Limits,
     _parallel_map,
+    limits_mechanism,
 )
 
 if TYPE_CHECKING:  # cache.py imports Verdict from here
@@ -48,7 +49,7 @@ __all__ = [
 # Bumped whenever a change to the sandbox (process.py, _bootstrap.py, this module,
 # compare.py) can change a run's outcome, so cached outcomes of an older sandbox are
 # never reused.
-_SANDBOX_VERSION = 1
+_SANDBOX_VERSION = 2  # 2: per-run cgroup (memory, pids), tmpfs /tmp of disk_mb
 
 
 class Verdict(str, Enum):
@@ -124,6 +125,7 @@ def _outcome_key(
         "limits": asdict(limits),
         "float_tol": float_tol,
         "isolate": isolate,
+        "limits_mechanism": limits_mechanism(),  # per run or per process: outcomes differ
     }
     return _sha256(json.dumps(parts, sort_keys=True).encode())
 

@@ -20,8 +20,12 @@ cost one failed run, never the machine. What :func:`run` does for every program:
 * when the caller is root (these machines and CI), the program runs under a dedicated
   unprivileged uid/gid (so ``RLIMIT_NPROC`` is enforced, it cannot signal the
   supervisor, and nothing outside its directory is writable), in new mount, network
-  and IPC namespaces: its working directory is mounted on ``/tmp``, every other mount
-  is read-only, there is no network.
+  and IPC namespaces: ``/tmp`` is a tmpfs of ``disk_mb`` holding its solution (its
+  working directory; all its files together), every other mount is read-only, there is
+  no network;
+* when the caller is root and a memory controller is writable, one cgroup per run
+  (:mod:`yantra_gnn.sandbox.cgroups`) limits the memory and tasks of all its processes
+  together (:func:`limits_mechanism`); otherwise those limits hold per process only.
 
 ``docs/sandbox.md`` lists what is and is not contained, and the measured overhead.
 
@@ -58,8 +62,11 @@ from typing import TypeVar, cast
 
 from yantra_gnn.errors import ConfigError, SandboxError, SourceTypeError
 from yantra_gnn.files import process_is_gone
+from yantra_gnn.sandbox.cgroups import ALLOWANCE_MB, RunCgroup, limits_mechanism, run_cgroup
 
 __all__ = [
+    "CGROUP_ALLOWANCE_MB",
+    "DEFAULT_DISK_MB",
     "DEFAULT_MAX_OUTPUT_BYTES",
     "DEFAULT_MEMORY_MB",
     "DEFAULT_TIMEOUT_S",
@@ -72,6 +79,7 @@ __all__ = [
     "RunJob",
     "RunResult",
     "RunStatus",
+    "limits_mechanism",
     "run",
     "run_many",
     "sandbox_uids",
@@ -83,11 +91,16 @@ logger = logging.getLogger(__name__)
 DEFAULT_TIMEOUT_S = 2.0
 #: Default address-space limit of one run, in MiB.
 DEFAULT_MEMORY_MB = 512
+#: Default size of a run's ``/tmp`` (a tmpfs, when isolated): all its files together, in MiB.
+DEFAULT_DISK_MB = 64
+#: MiB a run's memory cgroup allows above ``memory_mb`` + ``disk_mb`` (the supervisor).
+CGROUP_ALLOWANCE_MB = ALLOWANCE_MB
 #: Default cap on what one run may print to stdout (and, separately, to stderr).
 DEFAULT_MAX_OUTPUT_BYTES = 1 << 20
 #: How much of stderr a :class:`RunResult` keeps (its last bytes: the traceback's end).
 MAX_STDERR_BYTES = 64 << 10
-#: Processes + threads the program may have at once (``RLIMIT_NPROC`` of its uid).
+#: Processes + threads the program may have at once (``RLIMIT_NPROC`` of its uid, and
+#: the run's pids cgroup, which also holds the supervisor and its helper).
 MAX_PROCESSES = 32
 #: Largest file the program may write (``RLIMIT_FSIZE``).
 MAX_FILE_BYTES = 16 << 20
@@ -170,6 +183,9 @@ class RunResult:
         returncode: exit code, or ``-N`` when killed by signal ``N`` (as in ``subprocess``).
         time_s: wall-clock seconds from start to exit (or to the kill).
         cpu_s: CPU seconds (user + system) of the program and the children it waited for.
+        limits: how memory and processes were limited: ``"cgroup-v1"`` / ``"cgroup-v2"``
+            (for the whole run) or ``"rlimits"`` (per process only); see
+            :func:`limits_mechanism`.
     """
 
     status: RunStatus
@@ -178,6 +194,7 @@ class RunResult:
     returncode: int
     time_s: float
     cpu_s: float
+    limits: str = "rlimits"
 
     @property
     def ok(self) -> bool:
@@ -194,6 +211,7 @@ class RunJob:
     timeout_s: float = DEFAULT_TIMEOUT_S
     memory_mb: int = DEFAULT_MEMORY_MB
     max_output_bytes: int = DEFAULT_MAX_OUTPUT_BYTES
+    disk_mb: int = DEFAULT_DISK_MB
 
 
 @dataclass(frozen=True)
@@ -203,6 +221,7 @@ class _Limits:
     timeout_s: float
     memory_mb: int
     max_output_bytes: int
+    disk_mb: int = DEFAULT_DISK_MB
 
     def __post_init__(self) -> None:
         timeout = self.timeout_s
@@ -218,6 +237,9 @@ class _Limits:
         cap = self.max_output_bytes
         if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
             raise ConfigError(f"sandbox: max_output_bytes must be an int >= 1, got {cap!r}")
+        disk = self.disk_mb
+        if isinstance(disk, bool) or not isinstance(disk, int) or not 1 <= disk <= 1 << 20:
+            raise ConfigError(f"sandbox: disk_mb must be an int in [1, 2**20] (MiB), got {disk!r}")
 
     @property
     def cpu_s(self) -> int:
@@ -226,6 +248,10 @@ class _Limits:
     @property
     def memory_bytes(self) -> int:
         return self.memory_mb << 20
+
+    @property
+    def disk_bytes(self) -> int:
+        return self.disk_mb << 20
 
 
 class _UidPool:
@@ -473,7 +499,10 @@ def _classify(
     cpu_s: float,
     max_rss_bytes: int,
     limits: _Limits,
+    oom_killed: bool = False,
 ) -> RunStatus:
+    if oom_killed:  # the run's cgroup went past its memory: whatever happened after
+        return RunStatus.MEMORY_LIMIT
     if killed_for is not None:
         return killed_for
     if returncode == 0:
@@ -515,13 +544,19 @@ def _execute(
     _remove_stale_workdirs()
     workdir = tempfile.mkdtemp(prefix=f"{_WORKDIR_PREFIX}{os.getpid()}-")
     clean = False
+    cgroup = None
     try:
         with open(os.path.join(workdir, "solution.py"), "wb") as f:
             f.write(source)
         if as_root:
             os.chown(workdir, uid, uid)
+            # Files of an isolated run live in its tmpfs /tmp, which is charged too.
+            files = limits.disk_bytes if isolate else 0
+            cgroup = run_cgroup(
+                limits.memory_bytes + files + (CGROUP_ALLOWANCE_MB << 20), MAX_PROCESSES + 2
+            )
         result, clean = _spawn_and_watch(
-            workdir, uid, stdin, limits, isolate=isolate, python=python
+            workdir, uid, stdin, limits, isolate=isolate, python=python, cgroup=cgroup
         )
         return result
     finally:
@@ -529,12 +564,35 @@ def _execute(
             if not clean:
                 # The supervisor did not report a clean end: kill by uid instead.
                 _kill_uid(uid)
+                if cgroup is not None:
+                    _kill_cgroup(cgroup)
             _UID_POOL.release(uid)
+        if cgroup is not None:
+            cgroup.remove()
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def _kill_cgroup(cgroup: RunCgroup) -> None:
+    """SIGKILL what is left in the run's cgroups (a supervisor killed from outside)."""
+    for _ in range(50):
+        pids = cgroup.pids()
+        if not pids:
+            return
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.002)
+
+
 def _spawn_and_watch(
-    workdir: str, uid: int, stdin: bytes, limits: _Limits, *, isolate: bool, python: str
+    workdir: str,
+    uid: int,
+    stdin: bytes,
+    limits: _Limits,
+    *,
+    isolate: bool,
+    python: str,
+    cgroup: RunCgroup | None = None,
 ) -> tuple[RunResult, bool]:
     """Run the bootstrap on ``workdir/solution.py``; returns the result and whether the
     supervisor reported that it killed and reaped every process of the run."""
@@ -555,6 +613,7 @@ def _spawn_and_watch(
     args = (uid, limits.cpu_s, limits.memory_bytes, MAX_FILE_BYTES, MAX_PROCESSES, MAX_OPEN_FILES)
     command, boot_fds = _bootstrap_command(python)
     command += [workdir, *map(str, args), "1" if isolate else "0", str(status_w), str(control_r)]
+    command += [str(limits.disk_bytes), *(cgroup.procs_files if cgroup is not None else ())]
     start = time.perf_counter()
     try:
         proc = subprocess.Popen(
@@ -612,7 +671,10 @@ def _spawn_and_watch(
         returncode = proc.returncode
         cpu_s = usage.ru_utime + usage.ru_stime
         max_rss_bytes = usage.ru_maxrss * 1024
-    status = _classify(watcher.killed_for, returncode, stderr, cpu_s, max_rss_bytes, limits)
+    oom_killed = cgroup is not None and cgroup.oom_killed()
+    status = _classify(
+        watcher.killed_for, returncode, stderr, cpu_s, max_rss_bytes, limits, oom_killed
+    )
     result = RunResult(
         status=status,
         stdout=watcher.stdout.decode("utf-8", errors="replace"),
@@ -620,6 +682,7 @@ def _spawn_and_watch(
         returncode=returncode,
         time_s=end - start,
         cpu_s=cpu_s,
+        limits=cgroup.mechanism if cgroup is not None else "rlimits",
     )
     return result, done is not None
 
@@ -648,6 +711,7 @@ def run(
     max_output_bytes: int = DEFAULT_MAX_OUTPUT_BYTES,
     isolate: bool = True,
     python: str | None = None,
+    disk_mb: int = DEFAULT_DISK_MB,
 ) -> RunResult:
     """Run the Python program ``source`` on ``stdin`` in a fresh sandboxed subprocess.
 
@@ -655,12 +719,16 @@ def run(
         source: the program text (UTF-8 if ``bytes``).
         stdin: exactly what the program reads from standard input.
         timeout_s: wall-clock limit; the CPU limit is ``ceil(timeout_s) + 1`` seconds.
-        memory_mb: address-space limit (``RLIMIT_AS``) in MiB.
+        memory_mb: memory limit in MiB: of each process (``RLIMIT_AS``) and, where a
+            cgroup is in force (:func:`limits_mechanism`), of all processes of the run
+            together (plus their ``/tmp`` files and :data:`CGROUP_ALLOWANCE_MB`).
         max_output_bytes: cap on stdout, and separately on stderr; past it the program
             is killed and the status is ``output_limit``.
         isolate: when running as root, also use new mount/network/IPC namespaces
             (read-only filesystem except the program's own ``/tmp``, no network).
         python: interpreter to run the program with (default: ``sys.executable``).
+        disk_mb: size of the program's ``/tmp`` (isolated runs: a tmpfs), all files
+            together; writing more fails in the program (``ENOSPC``).
 
     Returns:
         A :class:`RunResult`; a program failing in any way is a status, not an exception.
@@ -671,7 +739,7 @@ def run(
         SandboxError: the sandbox itself could not be set up on this machine.
     """
     _check_platform()
-    limits = _Limits(timeout_s, memory_mb, max_output_bytes)
+    limits = _Limits(timeout_s, memory_mb, max_output_bytes, disk_mb)
     return _execute(
         _as_bytes(source, "source"),
         _as_bytes(stdin, "stdin"),
@@ -733,6 +801,7 @@ def run_many(
             timeout_s=job.timeout_s,
             memory_mb=job.memory_mb,
             max_output_bytes=job.max_output_bytes,
+            disk_mb=job.disk_mb,
             isolate=isolate,
             python=python,
         )
