@@ -22,6 +22,7 @@ from yantra_gnn.checkpoint import (
     load_model_for_inference,
     save_checkpoint,
     save_model_for_inference,
+    set_checkpoint_temperature,
 )
 from yantra_gnn.errors import CheckpointError
 from yantra_gnn.graph import FEATURE_SPEC_VERSION, CodeGraphBuilder
@@ -148,6 +149,66 @@ def test_the_edge_setting_is_saved_with_the_model_and_old_files_read_all(tmp_pat
         assert loaded.config == ModelConfig(**{**syntax.to_dict(), "edges": "all"})
     info = load_checkpoint(old_training, _model(6))  # an "all" model takes the old file
     assert info.config.edges == "all"
+
+
+def test_the_confidence_temperature_travels_with_the_model(tmp_path, batch):
+    calibrated = ModelConfig(**{**SMALL.to_dict(), "confidence_temperature": 2.5})
+    model = _model(8, calibrated)
+    inference = save_model_for_inference(model, tmp_path / "calibrated.safetensors")
+    training = save_checkpoint(model, None, 1, None, None, tmp_path / "calibrated.pt")
+    for path in (inference, training):
+        loaded = load_model_for_inference(path, device="cpu")
+        assert loaded.config == calibrated and loaded.config.confidence_temperature == 2.5
+        _assert_same_outputs(_outputs(model, batch), _outputs(loaded, batch))
+    # A model built without the temperature takes the file's (it is no architecture).
+    fresh = _model(9)
+    info = load_checkpoint(training, fresh)
+    assert fresh.config == calibrated and info.config == calibrated
+
+    # Files written before the field existed load as T = 1.
+    with safetensors.safe_open(str(inference), framework="pt") as handle:
+        metadata = dict(handle.metadata())
+        tensors = {key: handle.get_tensor(key) for key in handle.keys()}
+    old_config = {
+        k: v for k, v in json.loads(metadata["config"]).items() if k != "confidence_temperature"
+    }
+    metadata["config"] = json.dumps(old_config)
+    old_inference = tmp_path / "old.safetensors"
+    safetensors.torch.save_file(tensors, str(old_inference), metadata=metadata)
+    payload = torch.load(training, weights_only=True)
+    payload["model_config"] = old_config
+    old_training = tmp_path / "old.pt"
+    torch.save(payload, old_training)
+    for path in (old_inference, old_training):
+        assert load_model_for_inference(path, device="cpu").config == SMALL
+        assert SMALL.confidence_temperature == 1.0
+
+
+def test_set_checkpoint_temperature_changes_only_the_temperature(tmp_path, batch):
+    model = _model(10)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    _train_step(model, optimizer, batch)
+    path = save_checkpoint(model, optimizer, 4, 0.5, 0.6, tmp_path / "best.pt", {"run": "a"})
+    before = torch.load(path, weights_only=True)
+    set_checkpoint_temperature(path, 1.7, {"temperature": 1.7, "before": {"ece": 0.2}})
+    after = torch.load(path, weights_only=True)
+    assert after["model_config"] == {**before["model_config"], "confidence_temperature": 1.7}
+    assert after["metadata"] == {
+        "run": "a",
+        "confidence_calibration": {"temperature": 1.7, "before": {"ece": 0.2}},
+    }
+    for key in ("model_state", "optimizer_state", "rng_state", "epoch", "timestamp"):
+        assert repr(after[key]) == repr(before[key]), key
+    for name, tensor in before["model_state"].items():
+        assert torch.equal(tensor, after["model_state"][name]), name
+    resumed = _model(11)
+    resumed_optimizer = torch.optim.AdamW(resumed.parameters(), lr=1e-2)
+    load_checkpoint(path, resumed, resumed_optimizer)  # still resumes
+    assert resumed.config.confidence_temperature == 1.7
+    with pytest.raises(CheckpointError, match="confidence_temperature"):
+        set_checkpoint_temperature(path, 0.0)
+    with pytest.raises(CheckpointError, match="does not exist"):
+        set_checkpoint_temperature(tmp_path / "missing.pt", 2.0)
 
 
 def test_resume_gives_the_same_step_as_an_uninterrupted_run(tmp_path, batch):

@@ -161,6 +161,23 @@ def test_from_pretrained_gives_the_same_predictions(tmp_path, predictor, model):
         Predictor.from_pretrained(tmp_path / "missing.safetensors", device="cpu")
 
 
+def test_the_saved_confidence_temperature_is_applied(tmp_path, model):
+    calibrated = YantraGNN(ModelConfig(**{**SMALL.to_dict(), "confidence_temperature": 3.0}))
+    calibrated.load_state_dict(model.state_dict())  # the same weights, a fitted temperature
+    calibrated.eval()
+    path = save_model_for_inference(calibrated, tmp_path / "calibrated.safetensors")
+    predictor = Predictor.from_pretrained(path, device="cpu")
+    assert predictor.model.config.confidence_temperature == 3.0
+    raw = Predictor(model, device="cpu")
+    for source in SOURCES:
+        logit = float(_forward(calibrated, source).confidence_logit[0])  # raw logit
+        got = predictor.predict(source)
+        assert got.confidence == pytest.approx(1 / (1 + np.exp(-logit / 3.0)), abs=1e-6)
+        assert raw.predict(source).confidence == pytest.approx(1 / (1 + np.exp(-logit)), abs=1e-6)
+        # Everything but the confidence is the uncalibrated model's.
+        assert got.imports == raw.predict(source).imports
+
+
 def test_a_syntax_only_model_is_fed_syntax_edges_only(tmp_path, model):
     from yantra_gnn.graph.transforms import SyntaxEdgesOnly
 

@@ -79,3 +79,89 @@ NO_TESTS = {
     "solutions": {"language": [3], "solution": ["print(1)\n"]},
     "incorrect_solutions": {"language": [], "solution": []},
 }
+
+
+# ---------------------------------------------------------------------- ConDefects
+#: The shared ConDefects development file (absent in a fresh clone: tests skip).
+CONDEFECTS_DEV = REPO_ROOT.parent / "shared" / "data" / "condefects_dev.jsonl"
+
+
+def condefects_row(task: str, number: int, faulty: str, correct: str, fault_line: int) -> dict:
+    """A row in the ConDefects schema (``submission_id`` made from task and number)."""
+    return {
+        "task": task,
+        "contest": task.split("_")[0],
+        "submission_id": f"{task}-{number}",
+        "difficulty": 100 * number,
+        "fault_lines": [fault_line],
+        "faulty_code": faulty,
+        "correct_code": correct,
+    }
+
+
+#: Eight pairs of five tasks: off-by-one, wrong operator, wrong comparison, a missing line.
+CONDEFECTS_ROWS: list[dict] = [
+    condefects_row(
+        "abc001_a", 1, "n = int(input())\nprint(n - 1)\n", "n = int(input())\nprint(n)\n", 2
+    ),
+    condefects_row(
+        "abc001_a",
+        2,
+        "n = int(input())\nx = n * 2\nprint(x + 1)\n",
+        "n = int(input())\nx = n * 2\nprint(x)\n",
+        3,
+    ),
+    condefects_row(
+        "abc002_b",
+        1,
+        "a, b = map(int, input().split())\nif a < b:\n    print(a)\nelse:\n    print(b)\n",
+        "a, b = map(int, input().split())\nif a > b:\n    print(a)\nelse:\n    print(b)\n",
+        2,
+    ),
+    condefects_row(
+        "abc003_c",
+        1,
+        "s = input()\nt = s[::-1]\nprint(s == t)\n",
+        "s = input()\nt = s[::-1]\nprint('Yes' if s == t else 'No')\n",
+        3,
+    ),
+    condefects_row(
+        "abc003_c",
+        2,
+        "s = input()\n\nprint(len(s))\n",
+        "s = input().strip()\n\nprint(len(s))\n",
+        1,
+    ),
+    condefects_row(
+        "abc004_d",
+        1,
+        "xs = list(map(int, input().split()))\ntotal = 0\nfor x in xs:\n    total -= x\n"
+        "print(total)\n",
+        "xs = list(map(int, input().split()))\ntotal = 0\nfor x in xs:\n    total += x\n"
+        "print(total)\n",
+        4,
+    ),
+    condefects_row(
+        "abc005_e",
+        1,
+        "n = int(input())\nans = 1\nfor i in range(1, n):\n    ans *= i\n",
+        "n = int(input())\nans = 1\nfor i in range(1, n + 1):\n    ans *= i\nprint(ans)\n",
+        5,
+    ),
+    condefects_row(
+        "abc005_e",
+        2,
+        "n = int(input())\nprint(n // 2)\n",
+        "n = int(input())\nprint((n + 1) // 2)\n",
+        2,
+    ),
+]
+
+
+def write_condefects(path: Path, rows: list[dict] | None = None) -> Path:
+    """Write ``rows`` (default :data:`CONDEFECTS_ROWS`) as a ConDefects JSON-lines file."""
+    import json
+
+    rows = CONDEFECTS_ROWS if rows is None else rows
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return path

@@ -19,6 +19,7 @@ file intact.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -332,7 +333,9 @@ def load_checkpoint(
 
     The model is moved to ``device`` before the optimizer state is loaded, so optimizer
     tensors land on the parameters' device. Keys with ``torch.compile``'s
-    ``_orig_mod.`` prefix are accepted, and ``model`` may itself be compiled.
+    ``_orig_mod.`` prefix are accepted, and ``model`` may itself be compiled. The saved
+    config may differ from the model's in ``confidence_temperature`` only (it is fitted
+    after training); the model takes the saved one.
 
     Args:
         path: a file written by ``save_checkpoint``.
@@ -355,7 +358,9 @@ def load_checkpoint(
     payload = _read_checkpoint(path, "cpu")
     inner = _yantra_model(model, "load_checkpoint")
     saved_config = _config_from(path, payload.get("model_config"))
-    if saved_config != inner.config:
+    # The confidence temperature is fitted after training, not part of the architecture:
+    # a model built with another one loads the weights and takes the saved temperature.
+    if not _same_architecture(saved_config, inner.config):
         mine, theirs = inner.config.to_dict(), saved_config.to_dict()
         differing = sorted(k for k in mine if mine[k] != theirs[k])
         raise CheckpointError(
@@ -368,6 +373,7 @@ def load_checkpoint(
         inner.load_state_dict(state, strict=True)
     except RuntimeError as error:
         raise CheckpointError(f"{path}: model weights do not fit the model: {error}") from error
+    inner.config = saved_config
     inner.to(target)
     if optimizer is not None:
         if payload.get("optimizer_state") is None:
@@ -399,6 +405,49 @@ def load_checkpoint(
         library_version=str(payload.get("library_version", "")),
         timestamp=str(payload.get("timestamp", "")),
     )
+
+
+def _same_architecture(a: ModelConfig, b: ModelConfig) -> bool:
+    """Whether two configs describe the same model, whatever their confidence temperatures."""
+    return dataclasses.replace(a, confidence_temperature=b.confidence_temperature) == b
+
+
+def set_checkpoint_temperature(
+    path: str | os.PathLike[str],
+    temperature: float,
+    calibration: Mapping[str, Any] | None = None,
+) -> Path:
+    """Write a fitted confidence temperature into a saved training checkpoint, atomically.
+
+    Only ``model_config.confidence_temperature`` changes (and, when ``calibration`` is
+    given, ``metadata["confidence_calibration"]``); weights, optimizer, scheduler and RNG
+    states stay as they were, so resuming from the file is unchanged.
+
+    Raises:
+        CheckpointError: the file is not a readable checkpoint, the temperature is not a
+            finite number > 0, or ``calibration`` is not JSON-able.
+    """
+    path = Path(path)
+    payload = _read_checkpoint(path, "cpu")
+    config = _config_from(path, payload.get("model_config"))
+    try:
+        config = dataclasses.replace(config, confidence_temperature=temperature)
+    except ConfigError as error:
+        raise CheckpointError(f"{path}: {error}") from error
+    payload["model_config"] = config.to_dict()
+    if calibration is not None:
+        metadata = dict(payload.get("metadata") or {})
+        metadata["confidence_calibration"] = dict(calibration)
+        try:
+            json.dumps(metadata, allow_nan=True)
+        except (TypeError, ValueError) as error:
+            raise CheckpointError(
+                f"calibration record for {path} is not JSON-serialisable ({error})"
+            ) from error
+        payload["metadata"] = metadata
+    atomic_write(path, lambda handle: torch.save(payload, handle))
+    logger.info("saved confidence temperature %.4f into %s", config.confidence_temperature, path)
+    return path
 
 
 def save_model_for_inference(model: nn.Module, path: str | os.PathLike[str]) -> Path:

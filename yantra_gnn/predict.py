@@ -36,7 +36,10 @@ class Prediction:
 
     Attributes:
         embedding: float32 ``[embedding_dim]`` (256) code embedding, L2 norm 1.
-        confidence: probability in [0, 1] that the program is correct.
+        confidence: probability in [0, 1] that the program is correct, calibrated with
+            the model's saved temperature (``sigmoid(logit / T)``,
+            ``YantraGNN.confidence_probability``; the raw logit is the model's
+            ``ModelOutput.confidence_logit``).
         imports: ``(module, probability)`` for every module of the import vocabulary,
             most probable first.
         bugs: ``(bug class, probability, (start_line, end_line))`` for every bug class,
@@ -168,7 +171,9 @@ class Predictor:
         with torch.inference_mode():
             out = self.model(batch)
             embeddings = out.embedding.float().cpu().numpy()
-            confidences = torch.sigmoid(out.confidence_logit).float().cpu().tolist()
+            # Calibrated: sigmoid(logit / T) with the model's saved temperature.
+            calibrated = self.model.confidence_probability(out.confidence_logit)
+            confidences = calibrated.float().cpu().tolist()
             import_probs = torch.sigmoid(out.import_logits).float().cpu().tolist()
             bug_probs = torch.sigmoid(out.bug_logits).float().cpu().tolist()
             node_logits = out.bug_node_logits.float().cpu()

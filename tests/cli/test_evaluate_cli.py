@@ -10,7 +10,7 @@ import torch
 from yantra_gnn.checkpoint import save_model_for_inference
 from yantra_gnn.cli import build_parser
 from yantra_gnn.cli.evaluate import dataset_options
-from yantra_gnn.errors import CheckpointError, ConfigError
+from yantra_gnn.errors import CheckpointError, ConfigError, DatasetError
 from yantra_gnn.nn import ModelConfig, YantraGNN
 
 
@@ -120,3 +120,40 @@ def test_label_settings_come_from_the_training_config(model_file, tmp_path) -> N
     # Without a config (none beside the model either): the library defaults.
     plain = dataset_options(parser.parse_args(argv[:-2]))
     assert "settings" not in plain and plain["limit"] is None
+
+
+def test_evaluate_condefects_file(model_file, tmp_path, capsys) -> None:
+    from yantra_test_helpers import write_condefects
+
+    data = write_condefects(tmp_path / "condefects.jsonl")
+    out = tmp_path / "report.json"
+    argv = ["evaluate", "--model", str(model_file), "--data", "condefects", str(data),
+            "--out", str(out), "--device", "cpu", "--no-progress"]  # fmt: skip
+    assert run_cli(argv) == 0
+    printed = capsys.readouterr().out
+    assert "## condefects/val — 2 programs, 1 problems" in printed
+    assert "baselines fitted on: condefects/train" in printed
+    assert "### Real bugs: fix vs faulty (1 pairs)" in printed
+    assert "### Real bugs: fault line" in printed
+    report = json.loads(out.read_text())
+    assert report["eval_set"]["split"] == "val" and report["rows"]["pairs"] == 1
+    assert report["metrics"]["bag-of-features LR"]["pairs"]["num_pairs"] == 1
+    assert report["baselines"]["programs"] == 14  # the 7 pairs of the 4 train tasks
+    # --split train scores the train tasks (warned: the baselines are fitted there too)
+    assert run_cli([*argv[:-5], "--split", "train", "--no-baselines", "--device", "cpu",
+                    "--no-progress"]) == 0  # fmt: skip
+    printed = capsys.readouterr().out
+    assert "## condefects/train — 14 programs, 4 problems" in printed
+    assert "bag-of-features LR" not in printed
+
+
+def test_evaluate_condefects_bad_data_arguments(model_file, tmp_path) -> None:
+    with pytest.raises(ConfigError, match="--data condefects takes the ConDefects file"):
+        run_cli(["evaluate", "--model", str(model_file), "--data", "condefects"])
+    with pytest.raises(ConfigError, match="--data takes one value"):
+        run_cli(["evaluate", "--model", str(model_file), "--data", "a", "b"])
+    with pytest.raises(DatasetError, match="no such ConDefects file"):
+        run_cli(
+            ["evaluate", "--model", str(model_file), "--data", "condefects",
+             str(tmp_path / "missing.jsonl"), "--device", "cpu"]
+        )  # fmt: skip

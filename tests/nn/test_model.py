@@ -315,6 +315,26 @@ def test_config_dict_round_trip_and_unknown_fields():
         YantraGNN({"in_channels": 978})  # type: ignore[arg-type]
 
 
+def test_confidence_temperature_is_validated_saved_and_applied(batch):
+    assert ModelConfig().confidence_temperature == 1.0
+    calibrated = ModelConfig(**{**SMALL.to_dict(), "confidence_temperature": 2})
+    assert calibrated.confidence_temperature == 2.0
+    assert isinstance(calibrated.confidence_temperature, float)
+    assert ModelConfig.from_dict(calibrated.to_dict()) == calibrated
+    old = {k: v for k, v in calibrated.to_dict().items() if k != "confidence_temperature"}
+    assert ModelConfig.from_dict(old).confidence_temperature == 1.0  # a file before the field
+    for bad in (0, -1.0, float("nan"), float("inf"), True, "2"):
+        with pytest.raises(ConfigError, match="confidence_temperature"):
+            ModelConfig(confidence_temperature=bad)
+    model = _seeded(calibrated).eval()
+    with torch.no_grad():
+        logit = model(batch).confidence_logit  # raw: the temperature is not in forward
+        assert torch.equal(logit, _seeded(SMALL).eval()(batch).confidence_logit)
+    assert torch.allclose(model.confidence_probability(logit), torch.sigmoid(logit / 2.0))
+    uncalibrated = _seeded(SMALL)
+    assert torch.equal(uncalibrated.confidence_probability(logit), torch.sigmoid(logit))
+
+
 # ---------------------------------------------------------------------- edge setting
 SYNTAX = ModelConfig(**{**SMALL.to_dict(), "edges": "syntax"})
 

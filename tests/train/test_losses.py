@@ -13,6 +13,7 @@ from yantra_gnn.train.losses import (
     masked_bce,
     node_log_softmax,
     positive_class_weights,
+    within_group_ranking_loss,
 )
 
 
@@ -69,3 +70,32 @@ def test_masked_bce_ignores_rows_without_labels():
 def test_positive_class_weights():
     targets = torch.tensor([[1, 0, 0], [0, 0, 1], [0, 0, 1], [0, 0, 1]])
     assert positive_class_weights(targets).tolist() == [3.0, 1.0, 1.0]
+
+
+def test_within_group_ranking_loss_compares_correct_and_incorrect_of_one_problem():
+    logits = torch.tensor([2.0, 0.5, 1.0, -1.0, 3.0])
+    target = torch.tensor([1.0, 0.0, 0.0, 1.0, 0.0])
+    group = torch.tensor([0, 0, 0, 1, 2])
+    # pairs (correct, incorrect) within a problem: (0, 1) and (0, 2); problem 1 has no
+    # incorrect program, problem 2 no correct one
+    expected = (F.softplus(torch.tensor(-1.5)) + F.softplus(torch.tensor(-1.0))) / 2
+    assert torch.allclose(within_group_ranking_loss(logits, target, group), expected)
+    # a mask leaves programs out (the Trainer: rewrites)
+    mask = torch.tensor([True, True, False, True, True])
+    only = F.softplus(torch.tensor(-1.5))
+    assert torch.allclose(within_group_ranking_loss(logits, target, group, mask), only)
+    # no pair: 0 with a gradient
+    lone = logits.clone().requires_grad_()
+    zero = within_group_ranking_loss(lone, target, torch.arange(5))
+    assert zero.item() == 0.0 and zero.requires_grad
+
+
+def test_within_group_ranking_loss_is_what_bce_misses():
+    """Scores that depend only on the problem give BCE a good fit but no ranking: the
+    ranking term stays at log 2 however well the problem's base rate is fitted."""
+    group = torch.tensor([0, 0, 0, 0, 1, 1, 1, 1])
+    target = torch.tensor([1.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0])
+    logits = torch.tensor([math.log(1 / 3)] * 4 + [0.0] * 4)  # each problem's base rate
+    assert torch.allclose(
+        within_group_ranking_loss(logits, target, group), torch.tensor(math.log(2.0))
+    )

@@ -127,6 +127,54 @@ def test_config_round_trip_and_command_line_overrides(tmp_path):
     assert config.lr == 1e-3  # untouched defaults are the original spec's
 
 
+def test_the_best_model_is_saved_with_a_fitted_confidence_temperature(tiny_config, tmp_path):
+    calibrated = Trainer(tiny_config).fit()
+    record = calibrated.calibration
+    assert record is not None and record["fitted_on"] == "val"
+    temperature = record["temperature"]
+    # The tiny validation split has a handful of candidates (its solution and its failing
+    # mutants): the fitted T is whatever minimises their NLL, here not 1.
+    assert temperature != 1.0
+    assert record["after"]["nll"] <= record["before"]["nll"]
+    model = load_model_for_inference(calibrated.inference_model, device="cpu")
+    assert model.config.confidence_temperature == temperature
+    best = torch.load(calibrated.output / "best_model.pt", weights_only=True)
+    assert best["model_config"]["confidence_temperature"] == temperature
+    assert best["metadata"]["confidence_calibration"] == record
+    last = torch.load(calibrated.output / "last_model.pt", weights_only=True)
+    assert last["model_config"]["confidence_temperature"] == 1.0  # not fitted for its weights
+
+    # Turned off: T stays 1, and the weights are those of the calibrated run (calibration
+    # adds a temperature, it never changes a weight).
+    off = TrainConfig.from_dict(
+        {**tiny_config.to_dict(), "output": str(tmp_path / "off"), "calibrate": False}
+    )
+    plain = Trainer(off).fit()
+    assert plain.calibration is None
+    plain_model = load_model_for_inference(plain.inference_model, device="cpu")
+    assert plain_model.config.confidence_temperature == 1.0
+    for name in ("best_model.pt", "last_model.pt"):
+        a = torch.load(calibrated.output / name, weights_only=True)["model_state"]
+        b = torch.load(plain.output / name, weights_only=True)["model_state"]
+        for key, value in a.items():
+            assert torch.equal(value, b[key]), (name, key)
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, plain_model.state_dict()[key]), key
+
+    # Resuming from the calibrated best checkpoint trains a model without a temperature.
+    resumed = Trainer(tiny_config, resume=str(calibrated.output / "best_model.pt"))
+    assert resumed.model.config.confidence_temperature == 1.0
+
+
+def test_a_temperature_is_not_a_training_setting():
+    with pytest.raises(ConfigError, match="set from the validation split"):
+        TrainConfig(model=ModelConfig(confidence_temperature=2.0))
+    with pytest.raises(ConfigError, match="known model settings"):
+        TrainConfig.from_dict({"model": {"confidence_temperature": 2.0}})
+    assert "confidence_temperature" not in TrainConfig().to_dict()["model"]
+    assert TrainConfig.from_dict({"calibrate": False}).calibrate is False
+
+
 def test_resume_without_checkpoint_is_a_clear_error(tiny_config):
     with pytest.raises(ConfigError, match="cannot resume"):
         Trainer(tiny_config, resume="last")
@@ -235,16 +283,17 @@ def test_labels_seed_is_the_run_seed():
     assert TrainConfig.from_dict({"seed": 3, "labels": {"seed": 3}}).labels.seed == 3
 
 
-#: The options of the first layout's ``yantra-gnn train``, in order.
+#: The options of the first layout's ``yantra-gnn train``, in order (``--calibrate`` came
+#: later, at the end).
 FIRST_LAYOUT_OPTIONS = [
     "--data", "--output", "--epochs", "--batch-size", "--lr", "--weight-decay",
     "--weight-code", "--weight-confidence", "--weight-imports", "--weight-bugs",
-    "--scheduler-patience", "--scheduler-factor", "--early-stopping-patience",
-    "--grad-clip", "--checkpoint-every", "--device", "--seed", "--limit", "--per-group",
+    "--weight-rank", "--scheduler-patience", "--scheduler-factor",
+    "--early-stopping-patience", "--select-by", "--grad-clip", "--checkpoint-every", "--device", "--seed", "--limit", "--per-group",
     "--temperature", "--log-every", "--layer-channels", "--dropout", "--pooling", "--edges",
     "--edge-grouping", "--label-max-tests", "--label-mutants-per-class",
     "--label-max-mutants", "--label-timeout-s", "--import-min-count", "--num-threads",
-    "--progress",
+    "--progress", "--calibrate",
 ]  # fmt: skip
 
 
@@ -326,7 +375,11 @@ def test_a_syntax_only_model_predicts_as_it_was_trained(prepared_root, tmp_path,
     assert trainer.model_config.edges == "syntax"
     assert TrainConfig.load(result.output / "config.yaml").model.edges == "syntax"
     predictor = Predictor.from_pretrained(result.inference_model, device="cpu")
-    assert predictor.model.config == trainer.model_config
+    # The saved model is the trained one plus the temperature fitted after training.
+    saved_config = predictor.model.config
+    assert saved_config == dataclasses.replace(
+        trainer.model_config, confidence_temperature=saved_config.confidence_temperature
+    )
     best = YantraGNN(trainer.model_config)
     load_checkpoint(result.output / "best_model.pt", best)  # what training validated
     best.eval()
@@ -348,7 +401,7 @@ def test_a_syntax_only_model_predicts_as_it_was_trained(prepared_root, tmp_path,
     for prediction, tolerance in ((from_graph, 1e-5), (from_source, 1e-3)):
         assert prediction.embedding == pytest.approx(trained.embedding[0].numpy(), abs=tolerance)
         assert prediction.confidence == pytest.approx(
-            torch.sigmoid(trained.confidence_logit[0]).item(), abs=tolerance
+            best.confidence_probability(trained.confidence_logit[0]).item(), abs=tolerance
         )
     # ... and not what the model gives when it is fed the dataflow edges too
     assert not torch.allclose(all_edges.embedding, trained.embedding, atol=1e-4)

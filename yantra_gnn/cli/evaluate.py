@@ -1,4 +1,5 @@
-"""``yantra-gnn evaluate``: a model and its baselines on a prepared split or on HumanEval."""
+"""``yantra-gnn evaluate``: a model and its baselines on a prepared split, on HumanEval or
+on the real bugs of a ConDefects file."""
 
 from __future__ import annotations
 
@@ -13,7 +14,12 @@ from yantra_gnn.errors import ConfigError
 from yantra_gnn.evaluation.humaneval import HumanEvalSettings
 from yantra_gnn.evaluation.protocol import evaluate_model
 from yantra_gnn.evaluation.report import format_report
-from yantra_gnn.evaluation.sets import codecontests_eval_set, humaneval_eval_set
+from yantra_gnn.evaluation.sets import (
+    EvalSet,
+    codecontests_eval_set,
+    condefects_eval_set,
+    humaneval_eval_set,
+)
 from yantra_gnn.files import atomic_write_text
 from yantra_gnn.graph.transforms import EDGE_SETS
 from yantra_gnn.home import CACHE_DIR, SANDBOX_CACHE_DIR
@@ -21,16 +27,20 @@ from yantra_gnn.home import CACHE_DIR, SANDBOX_CACHE_DIR
 logger = logging.getLogger(__name__)
 
 HUMANEVAL = "humaneval"
+CONDEFECTS = "condefects"
 
 
 NAME = "evaluate"
-HELP = "score a model and honest baselines on a prepared split or on HumanEval"
+HELP = "score a model and honest baselines on a prepared split, HumanEval or ConDefects"
 DESCRIPTION = (
     "Score a trained model and baselines on the same programs with the same "
     "metrics; print one markdown table per task and write a JSON report. With "
     "--data DIR the learned baselines are fitted on DIR's train split and every "
     "system is scored on --split. With --data humaneval the candidates are "
-    "HumanEval's canonical solutions and mutants verified to fail its checks."
+    "HumanEval's canonical solutions and mutants verified to fail its checks. With "
+    "--data condefects FILE they are real AtCoder submissions the judge rejected and "
+    "their accepted fixes (split by task; the learned baselines are fitted on the train "
+    "tasks of FILE)."
 )
 
 
@@ -38,9 +48,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The ``evaluate`` options."""
     parser.add_argument("--model", required=True, help="model file (safetensors) or checkpoint")
     parser.add_argument(
-        "--data", required=True, help="a prepared dataset directory, or 'humaneval'"
+        "--data",
+        required=True,
+        nargs="+",
+        metavar="DATA",
+        help="a prepared dataset directory, 'humaneval', or 'condefects FILE' (a ConDefects "
+        "JSON-lines file, read in place)",
     )
-    parser.add_argument("--split", default="val", choices=("train", "val"), help="split of DIR")
+    parser.add_argument(
+        "--split", default="val", choices=("train", "val"), help="split of DIR or FILE"
+    )
     parser.add_argument(
         "--baseline-data",
         help="prepared dataset whose train split fits the learned baselines "
@@ -117,6 +134,27 @@ def dataset_options(args: argparse.Namespace) -> dict[str, Any]:
     return options
 
 
+def data_source(data: list[str] | str) -> tuple[str, str | None]:
+    """``--data`` as ``(kind, path)``: ``("humaneval", None)``, ``("condefects", FILE)``
+    or ``("dir", DIR)``."""
+    values = [data] if isinstance(data, str) else list(data)
+    if values[0] == CONDEFECTS:
+        if len(values) != 2:
+            raise ConfigError(
+                "--data condefects takes the ConDefects file: --data condefects FILE "
+                "(e.g. ../shared/data/condefects_dev.jsonl)"
+            )
+        return CONDEFECTS, values[1]
+    if len(values) != 1:
+        raise ConfigError(
+            f"--data takes one value (a directory or 'humaneval') or 'condefects FILE', "
+            f"got {' '.join(values)!r}"
+        )
+    if values[0] == HUMANEVAL:
+        return HUMANEVAL, None
+    return "dir", values[0]
+
+
 def run(args: argparse.Namespace) -> int:
     """Handler of ``yantra-gnn evaluate``: prints the tables, writes JSON and plots."""
     if args.batch_size < 1:
@@ -124,6 +162,7 @@ def run(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 1:
         raise ConfigError(f"--limit must be >= 1, got {args.limit}")
     progress = not args.no_progress
+    kind, data_path = data_source(args.data)
     model = load_model_for_inference(args.model, device=args.device)
     if args.edges is not None and args.edges != model.config.edges:
         raise ConfigError(
@@ -132,8 +171,19 @@ def run(args: argparse.Namespace) -> int:
             "out (a file saved before models kept their edge setting reads as 'all': "
             "re-save it from YantraGNN(dataclasses.replace(model.config, edges=...)))"
         )
-    data_options = dataset_options(args)
-    if args.data == HUMANEVAL:
+    # The training config picks CodeContests processing: not read for ConDefects alone.
+    needs_options = kind != CONDEFECTS or args.baseline_data is not None
+    data_options = dataset_options(args) if needs_options else {}
+    train_set: EvalSet | None = None
+    if kind == CONDEFECTS:
+        assert data_path is not None
+        eval_set = condefects_eval_set(data_path, args.split, limit=args.limit, progress=progress)
+        baseline_root = args.baseline_data
+        if args.baseline_data is None and not args.no_baselines:
+            train_set = condefects_eval_set(data_path, "train", limit=args.limit, progress=progress)
+            if args.split == "train":
+                logger.warning("evaluating on the split the baselines are fitted on (train)")
+    elif kind == HUMANEVAL:
         settings = HumanEvalSettings(
             max_mutants_per_problem=args.humaneval_mutants, limit=args.limit
         )
@@ -142,17 +192,17 @@ def run(args: argparse.Namespace) -> int:
         )
         baseline_root = args.baseline_data
     else:
-        if not Path(args.data).expanduser().is_dir():
+        assert data_path is not None
+        if not Path(data_path).expanduser().is_dir():
             raise ConfigError(
-                f"--data {args.data!r} is neither 'humaneval' nor a directory; pass a root "
-                "prepared with `yantra-gnn download --output DIR`"
+                f"--data {data_path!r} is neither 'humaneval' nor a directory (nor "
+                "'condefects FILE'); pass a root prepared with `yantra-gnn download --output DIR`"
             )
-        eval_set = codecontests_eval_set(args.data, args.split, **data_options)
-        baseline_root = args.baseline_data or args.data
-    train_set = None
+        eval_set = codecontests_eval_set(data_path, args.split, **data_options)
+        baseline_root = args.baseline_data or data_path
     if baseline_root is not None and not args.no_baselines:
         train_set = codecontests_eval_set(baseline_root, "train", **data_options)
-        if args.data != HUMANEVAL and args.split == "train":
+        if kind == "dir" and args.split == "train":
             logger.warning("evaluating on the split the baselines are fitted on (train)")
     report = evaluate_model(
         model,

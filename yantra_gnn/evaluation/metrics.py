@@ -15,6 +15,9 @@ Tasks (``Evaluator(task)``; ``Evaluator(task).expected_input_format`` lists the 
   per problem next to the pass@1 of a random choice (CodeRanker's protocol).
 - ``"embedding"``: MAP@R (the POJ-104 protocol).
 - ``"rewrite_retrieval"``: is the nearest neighbour of a rewritten program its original?
+- ``"pairs"``: how often a fix scores above its own faulty version (ConDefects pairs).
+- ``"fault_line"``: top-1 / top-3 accuracy of a program's lines ranked by their best
+  node score against a real bug's fault line, next to a uniformly random line.
 
 Conventions (``docs/evaluation.md`` has the full definitions):
 
@@ -31,6 +34,7 @@ used on their own.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -47,7 +51,12 @@ TASKS: tuple[str, ...] = (
     "confidence",
     "embedding",
     "rewrite_retrieval",
+    "pairs",
+    "fault_line",
 )
+
+#: The ``k`` of the fault-line top-k accuracies (``Evaluator("fault_line")``).
+FAULT_LINE_KS: tuple[int, ...] = (1, 3)
 
 #: Equal-width bins of the expected calibration error and the reliability diagram.
 DEFAULT_CALIBRATION_BINS = 15
@@ -350,6 +359,115 @@ def bug_location_accuracy(
     }
 
 
+def pair_accuracy(fixed_score: np.ndarray, faulty_score: np.ndarray) -> Metrics:
+    """How often a fix scores above its own faulty version (``[P]`` scores each).
+
+    ``pair_accuracy`` counts strict wins only; ``pair_ties`` is the share of tied pairs
+    and ``pair_accuracy_ties_half`` counts a tie one half (the AUROC of each pair on its
+    own: 0.5 for a constant score).
+    """
+    fixed = np.asarray(fixed_score, dtype=np.float64)
+    faulty = np.asarray(faulty_score, dtype=np.float64)
+    if len(fixed) == 0:
+        return {
+            "pair_accuracy": None,
+            "pair_ties": None,
+            "pair_accuracy_ties_half": None,
+            "num_pairs": 0,
+        }
+    wins = float(np.mean(fixed > faulty))
+    ties = float(np.mean(fixed == faulty))
+    return {
+        "pair_accuracy": wins,
+        "pair_ties": ties,
+        "pair_accuracy_ties_half": wins + ties / 2.0,
+        "num_pairs": len(fixed),
+    }
+
+
+def topk_hit_probability(above: int, tied: int, tied_hits: int, k: int) -> float:
+    """P(one of ``tied_hits`` wanted items is among the first ``k``) when ``above`` items
+    rank strictly first and the next ``tied`` (wanted ones included) are in uniformly
+    random order: ``1 - C(tied - tied_hits, m) / C(tied, m)`` with ``m = k - above``."""
+    m = k - above
+    if m <= 0 or tied_hits <= 0:
+        return 0.0
+    if m >= tied:
+        return 1.0
+    total = math.comb(tied, m)
+    return (total - math.comb(tied - tied_hits, m)) / total
+
+
+def fault_line_accuracy(
+    node_score: np.ndarray,
+    batch: np.ndarray,
+    node_line: np.ndarray,
+    fault_line: np.ndarray,
+    ks: Sequence[int] = FAULT_LINE_KS,
+) -> Metrics:
+    """Top-k accuracy of ranking a program's lines by their best node score.
+
+    In each graph, the *candidate lines* are the distinct lines on which at least one
+    node starts (``node_line``); a line's score is the highest score of the nodes that
+    start on it. Top-k is a hit when one of the graph's fault lines is among the ``k``
+    best lines; lines with equal scores are in uniformly random order, so a tie at the
+    cut counts the probability of a hit (:func:`topk_hit_probability`) and a constant
+    score gets exactly the random expectation. ``random_top{k}_accuracy`` is that
+    expectation for a uniformly random order of the candidate lines, per graph
+    ``1 - C(n - f, k) / C(n, k)`` (``k / n`` for one fault line), averaged.
+
+    Graphs with no fault line (all 0) are skipped; graphs whose fault lines are not
+    candidate lines (blank, comment or import lines, past the end: no node starts
+    there) cannot be hit by any ranking and are left out of the means, counted in
+    ``num_not_located``.
+
+    Args:
+        node_score: ``[N]`` float, one score per node of all graphs.
+        batch: ``[N]`` int, the graph of each node (sorted, as in a PyG batch).
+        node_line: ``[N]`` int, the 1-based line each node starts on.
+        fault_line: ``[B]`` or ``[B, L]`` int, 1-based fault lines of each graph
+            (0 = none / padding).
+        ks: the ``k`` values.
+    """
+    faults = fault_line.reshape(len(fault_line), -1)
+    boundaries = np.r_[0, np.cumsum(np.bincount(batch, minlength=len(faults)))]
+    hits: dict[int, list[float]] = {k: [] for k in ks}
+    random: dict[int, list[float]] = {k: [] for k in ks}
+    lines_per_graph: list[int] = []
+    not_located = 0
+    for b in range(len(faults)):
+        wanted = {int(x) for x in faults[b] if x > 0}
+        if not wanted:
+            continue
+        start, stop = boundaries[b], boundaries[b + 1]
+        lines = node_line[start:stop]
+        scores = node_score[start:stop]
+        candidates = np.unique(lines)
+        best = np.full(len(candidates), -np.inf)
+        np.maximum.at(best, np.searchsorted(candidates, lines), scores)
+        is_fault = np.isin(candidates, sorted(wanted))
+        if not is_fault.any():
+            not_located += 1
+            continue
+        top = best[is_fault].max()
+        above = int((best > top).sum())
+        tied = int((best == top).sum())
+        tied_hits = int((is_fault & (best == top)).sum())
+        n, f = len(candidates), int(is_fault.sum())
+        for k in ks:
+            hits[k].append(topk_hit_probability(above, tied, tied_hits, k))
+            random[k].append(topk_hit_probability(0, n, f, k))
+        lines_per_graph.append(n)
+    out: Metrics = {}
+    for k in ks:
+        out[f"top{k}_accuracy"] = float(np.mean(hits[k])) if hits[k] else None
+        out[f"random_top{k}_accuracy"] = float(np.mean(random[k])) if random[k] else None
+    out["num_graphs"] = len(lines_per_graph)
+    out["num_not_located"] = not_located
+    out["mean_candidate_lines"] = float(np.mean(lines_per_graph)) if lines_per_graph else None
+    return out
+
+
 def multilabel_metrics(
     y_true: np.ndarray,
     y_score: np.ndarray,
@@ -647,6 +765,36 @@ class Evaluator:
             raise ConfigError("Evaluator('rewrite_retrieval'): a query cannot be its own target")
         return nearest_neighbour_accuracy(embedding, query, target, mask)
 
+    def _eval_pairs(self, input_dict: Mapping[str, Any]) -> Metrics:
+        fixed = self._get(input_dict, "fixed_score", ndim=1, kind="float")
+        self._nonempty(fixed.shape[0], "fixed_score")
+        faulty = self._get(input_dict, "faulty_score", ndim=1, kind="float", rows=fixed.shape[0])
+        return pair_accuracy(fixed, faulty)
+
+    def _eval_fault_line(self, input_dict: Mapping[str, Any]) -> Metrics:
+        fault_line = self._get(input_dict, "fault_line", ndim=(1, 2), kind="int")
+        node_score = self._get(input_dict, "node_score", ndim=1, kind="float")
+        nodes = node_score.shape[0]
+        batch = self._get(input_dict, "batch", ndim=1, kind="int", rows=nodes)
+        node_line = self._get(input_dict, "node_line", ndim=1, kind="int", rows=nodes)
+        graphs = fault_line.shape[0]
+        if nodes and (batch.min() < 0 or batch.max() >= graphs):
+            raise ConfigError(
+                f"Evaluator('fault_line'): 'batch' must index the {graphs} graphs of "
+                f"'fault_line', got values in [{batch.min()}, {batch.max()}]"
+            )
+        if np.any(np.diff(batch) < 0):
+            raise ConfigError(
+                "Evaluator('fault_line'): 'batch' must be sorted (each graph's nodes "
+                "contiguous, as in a PyG batch)"
+            )
+        if np.any(fault_line < 0) or (nodes and node_line.min() < 1):
+            raise ConfigError(
+                "Evaluator('fault_line'): lines are 1-based: 'node_line' must be >= 1 and "
+                "'fault_line' >= 0 (0 = none)"
+            )
+        return fault_line_accuracy(node_score, batch, node_line, fault_line)
+
 
 _INPUT_FORMATS: dict[str, str] = {
     "imports": (
@@ -669,5 +817,14 @@ _INPUT_FORMATS: dict[str, str] = {
     "rewrite_retrieval": (
         "{'embedding': [n, d] float, 'query': [q] int, 'target': [q] int, "
         "'candidate_mask': [n] bool}"
+    ),
+    "pairs": (
+        "{'fixed_score': [P] float, 'faulty_score': [P] float (pair i: a fix and its own "
+        "faulty version; higher = more likely correct)}"
+    ),
+    "fault_line": (
+        "{'node_score': [N] float, 'batch': [N] int (graph of each node, sorted), "
+        "'node_line': [N] int (1-based line each node starts on), 'fault_line': [B] or "
+        "[B, L] int (1-based fault lines of each graph, 0 = none)}"
     ),
 }

@@ -34,6 +34,7 @@ from torch_geometric.transforms import BaseTransform
 
 from yantra_gnn.data.dataset import ORIGINS
 from yantra_gnn.device import DeviceLike, resolve_device
+from yantra_gnn.evaluation.calibration import calibration_report
 from yantra_gnn.evaluation.metrics import (
     DEFAULT_CALIBRATION_BINS,
     Evaluator,
@@ -83,10 +84,27 @@ PROTOCOL: dict[str, str] = {
         "program of the split (the original's own mutants included), 'solutions' = only "
         "dataset solutions"
     ),
+    "pairs": (
+        "real bugs (ConDefects): each rejected submission and the same author's accepted "
+        "fix, labelled by the AtCoder judge; pair accuracy = share of pairs where the fix's "
+        "confidence is above its faulty version's (ties reported apart)"
+    ),
+    "fault_line": (
+        "real bugs (ConDefects): the faulty programs whose fault line is a line on which a "
+        "graph node starts; a program's lines are ranked by their best node score "
+        "(bug-location head); top-k = a fault line is among the k best lines (ties at the "
+        "cut: the probability of a hit); random = a uniformly random order of the same lines"
+    ),
     "threshold": (
         "imports/bugs thresholds maximise micro-F1 with 2-fold cross-fitting over the "
         "evaluation problems: problems alternate between two folds (sorted by name); rows "
         "of one fold are scored with the threshold chosen on the other fold"
+    ),
+    "calibration": (
+        "the model's confidence is sigmoid(logit / T) with its saved temperature T, fitted "
+        "on the training run's validation split (on that split the calibrated numbers are "
+        "in-sample, i.e. optimistic); shown next to the raw logits (T = 1) and to T "
+        "cross-fitted on this set (fitted on one fold of problems, scored on the other)"
     ),
 }
 
@@ -159,6 +177,31 @@ def rewrite_originals(
     return pairs
 
 
+def fault_line_metrics(
+    eval_set: EvalSet, node_score: Sequence[np.ndarray], rows: np.ndarray
+) -> Metrics:
+    """``Evaluator("fault_line")`` on ``rows`` of ``eval_set``: each node's line is the
+    line it starts on (``node_span`` row + 1)."""
+    assert eval_set.fault_lines is not None
+    width = max(len(eval_set.fault_lines[i]) for i in rows)
+    fault_line = np.zeros((len(rows), width), dtype=np.int64)
+    for b, i in enumerate(rows):
+        lines = eval_set.fault_lines[i]
+        fault_line[b, : len(lines)] = lines
+    return Evaluator("fault_line").eval(
+        {
+            "node_score": np.concatenate([node_score[i] for i in rows]),
+            "batch": np.concatenate(
+                [np.full(len(node_score[i]), b, dtype=np.int64) for b, i in enumerate(rows)]
+            ),
+            "node_line": np.concatenate(
+                [eval_set.graphs[i].node_span[:, 0].numpy() + 1 for i in rows]
+            ),
+            "fault_line": fault_line,
+        }
+    )
+
+
 # ---------------------------------------------------------------------- evaluation
 def evaluate_systems(
     eval_set: EvalSet,
@@ -172,7 +215,9 @@ def evaluate_systems(
 
     Returns a dict with ``metrics`` (``{system: {task: {metric: value}}}``),
     ``thresholds`` (``{system: {task: [fold thresholds]}}``), ``rows`` (how many rows
-    each task used), ``labels`` (labels outside the vocabularies) and ``reliability``
+    each task used), ``labels`` (labels outside the vocabularies), ``calibration``
+    (the model's confidence before and after temperature scaling:
+    :func:`~yantra_gnn.evaluation.calibration.calibration_report`) and ``reliability``
     (calibration bins of each probabilistic system).
     """
     origin = eval_set.origin
@@ -187,6 +232,10 @@ def evaluate_systems(
     )
     rewrite_rows = np.flatnonzero(origin == "rewrite")
     pairs = rewrite_originals(programs, eval_set.graphs)
+    bug_pairs = eval_set.pairs  # real bugs: (fix row, faulty row)
+    fault_rows = np.asarray(
+        [i for i, lines in enumerate(eval_set.fault_lines or []) if lines], dtype=np.int64
+    )
 
     y_conf = np.asarray([p.confidence for p in programs])
     y_imports, imports_outside = label_matrix(
@@ -203,11 +252,14 @@ def evaluate_systems(
         "embedding_solutions": len(solution_rows),
         "embedding_with_rewrites": len(solution_rows) + len(rewrite_rows),
         "rewrite_queries": len(pairs),
+        "pairs": 0 if bug_pairs is None else len(bug_pairs),
+        "fault_line": len(fault_rows),
     }
     metrics: dict[str, dict[str, Metrics]] = {}
     thresholds: dict[str, dict[str, list[float]]] = {}
     threshold_protocol: set[str] = set()
     reliability: dict[str, dict] = {}
+    calibration: dict[str, dict] = {}
     confidence_eval = Evaluator("confidence", num_bins=num_bins)
     for system in systems:
         result: dict[str, Metrics] = {}
@@ -228,6 +280,14 @@ def evaluate_systems(
                     y_conf[confidence_rows], system.confidence_prob[confidence_rows], num_bins
                 )
             result["confidence"] = confidence_eval.eval(inputs)
+            if system.confidence_logit is not None:
+                calibration[system.name] = calibration_report(
+                    y_conf[confidence_rows],
+                    system.confidence_logit[confidence_rows],
+                    group[confidence_rows],
+                    system.confidence_temperature or 1.0,
+                    num_bins,
+                )
         # Imports and bugs.
         for task, scores, truth, task_rows, names in (
             ("imports", system.import_score, y_imports, import_rows, import_vocab),
@@ -259,6 +319,13 @@ def evaluate_systems(
                     "bug_node": eval_set.bug_node[location_rows],
                 }
             )
+        # Real bugs: fix vs its faulty version, and the fault line.
+        if score is not None and bug_pairs is not None and len(bug_pairs):
+            result["pairs"] = Evaluator("pairs").eval(
+                {"fixed_score": score[bug_pairs[:, 0]], "faulty_score": score[bug_pairs[:, 1]]}
+            )
+        if system.node_score is not None and len(fault_rows):
+            result["fault_line"] = fault_line_metrics(eval_set, system.node_score, fault_rows)
         # Embeddings.
         if system.embedding is not None:
             with_rewrites = np.r_[solution_rows, rewrite_rows]
@@ -297,6 +364,7 @@ def evaluate_systems(
             "bug_classes": list(bug_classes),
         },
         "reliability": reliability,
+        "calibration": calibration,
     }
 
 

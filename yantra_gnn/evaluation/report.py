@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from yantra_gnn.errors import ConfigError
+from yantra_gnn.evaluation.calibration import apply_temperature
 from yantra_gnn.evaluation.metrics import (
     DEFAULT_CALIBRATION_BINS,
     Metrics,
@@ -92,12 +93,26 @@ def write_reliability_plot(
     path: str | os.PathLike[str],
     num_bins: int = DEFAULT_CALIBRATION_BINS,
 ) -> Path | None:
-    """Reliability diagram of every system with probabilities, on the confidence rows."""
+    """Reliability diagram of every system with probabilities, on the confidence rows.
+
+    A system with a confidence temperature other than 1 (a calibrated model) is drawn
+    twice: calibrated, and from its raw logits (``T = 1``).
+    """
     rows = np.flatnonzero(np.isin(eval_set.origin, ("solution", "incorrect_solution", "mutant")))
     y_true = np.asarray([eval_set.programs[i].confidence for i in rows])
-    curves = {
-        s.name: (y_true, s.confidence_prob[rows]) for s in systems if s.confidence_prob is not None
-    }
+    curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for s in systems:
+        if s.confidence_prob is None:
+            continue
+        t = s.confidence_temperature
+        if s.confidence_logit is None or t is None or t == 1.0:
+            curves[s.name] = (y_true, s.confidence_prob[rows])
+            continue
+        curves[f"{s.name}, T = {t:.2f}"] = (y_true, s.confidence_prob[rows])
+        curves[f"{s.name}, T = 1 (uncalibrated)"] = (
+            y_true,
+            apply_temperature(s.confidence_logit[rows]),
+        )
     if not curves or len(rows) == 0:
         return None
     return plot_reliability_diagram(
@@ -130,6 +145,104 @@ def _row(
     return {s: metrics[s][task].get(key) for s in systems if task in metrics.get(s, {})}
 
 
+def _calibration_lines(calibration: dict[str, Any] | None) -> list[str]:
+    """The model's confidence before and after temperature scaling (``calibration_report``)."""
+    if not calibration:
+        return []
+
+    def temperatures(view: dict[str, Any]) -> str:
+        if view.get("temperature") is not None:
+            return f"{view['temperature']:.3f}"
+        return " / ".join("—" if t is None else f"{t:.3f}" for t in view["fold_temperatures"])
+
+    saved = calibration["saved"]["temperature"]
+    rows = [
+        ("uncalibrated logits", calibration["uncalibrated"]),
+        (
+            "saved temperature (fitted on the training run's validation split)"
+            if saved != 1.0
+            else "saved temperature (1: this model was not calibrated)",
+            calibration["saved"],
+        ),
+        (
+            f"temperature cross-fitted on this set: {calibration['crossfit']['protocol']} "
+            "(T applied to fold 0 / fold 1)",
+            calibration["crossfit"],
+        ),
+    ]
+    lines = [
+        f"Confidence calibration of the model ({calibration['num_samples']} candidates; "
+        "the table above uses the saved temperature):",
+        "",
+        "| model confidence | T | ECE, 15 bins | Brier | NLL |",
+        "|---|---|---|---|---|",
+    ]
+    for label, view in rows:
+        lines.append(
+            f"| {label} | {temperatures(view)} | {_fmt(view['ece'])} | {_fmt(view['brier'])} "
+            f"| {_fmt(view['nll'])} |"
+        )
+    return [
+        *lines,
+        "",
+        "On the split the temperature was fitted on (the run's validation split) the saved "
+        "row is in-sample, so optimistic; the cross-fitted row is scored on problems its "
+        "temperature did not see.",
+        "",
+    ]
+
+
+def _real_bug_lines(report: dict[str, Any], systems: Sequence[str]) -> list[str]:
+    """The ConDefects tables: fix vs faulty pairs, and the fault line."""
+    metrics = report["metrics"]
+    lines: list[str] = []
+    pair_rows = [
+        ("pair accuracy (fix > its faulty version)", "pair_accuracy"),
+        ("ties (fix = faulty)", "pair_ties"),
+        ("pair accuracy, ties count 1/2", "pair_accuracy_ties_half"),
+    ]
+    pair_values = [(label, _row(metrics, "pairs", key, systems)) for label, key in pair_rows]
+    if any(values for _, values in pair_values):
+        lines += [
+            f"### Real bugs: fix vs faulty ({report['rows']['pairs']} pairs)",
+            "",
+            *_table(pair_values, systems),
+            "",
+            "A tie means equal confidence, e.g. both programs have the same graph (the fix "
+            "changed only imports or comments, which the graph leaves out).",
+            "",
+        ]
+    if "fault_line" in metrics.get(MODEL, {}):
+        located = metrics[MODEL]["fault_line"]
+        ks = sorted(
+            int(key[3:].split("_")[0])
+            for key in located
+            if key.startswith("top") and key.endswith("_accuracy")
+        )
+        loc_rows = [
+            (
+                f"fault line in the top {k} line{'s' if k > 1 else ''}",
+                {MODEL: located[f"top{k}_accuracy"], RANDOM: located[f"random_top{k}_accuracy"]},
+            )
+            for k in ks
+        ]
+        lines += [
+            f"### Real bugs: fault line ({located['num_graphs']} faulty programs)",
+            "",
+            *_table(loc_rows, [MODEL, RANDOM]),
+            "",
+            "Lines ranked by the best bug-location score of the nodes that start on them; "
+            "random = a uniformly random order of the same lines (mean "
+            f"{_fmt(located['mean_candidate_lines'])} lines per program). Left out: "
+            f"{located['num_not_located']} programs whose fault line starts no node (blank, "
+            "comment or import line, or past the end) and "
+            f"{report['eval_set'].get('faulty_without_located_line', 0)} whose fault is "
+            "not located in the data.",
+            "",
+        ]
+    return lines
+
+
 def format_report(report: dict[str, Any]) -> str:
     """The report as markdown: a header, then one table per task (systems side by side)."""
     metrics = report["metrics"]
@@ -153,6 +266,13 @@ def format_report(report: dict[str, Any]) -> str:
             f"{verification['problems']} canonical solutions pass their checks; {kept} of "
             f"{tried} mutants fail them and are kept ({verification['mutants_passing_dropped']} "
             "passed and were dropped)"
+        )
+    if rows.get("pairs"):
+        info = report["eval_set"]
+        lines.append(
+            f"real bugs: {info.get('pairs')} pairs (a rejected submission and its accepted "
+            f"fix) of {info.get('tasks')} tasks from `{info.get('path')}`, split by task "
+            f"(seed {info.get('seed')}); labels are the judge's verdicts"
         )
     lines.append("")
     if "confidence" in metrics.get(MODEL, {}):
@@ -179,6 +299,7 @@ def format_report(report: dict[str, Any]) -> str:
             "random = a constant score (every candidate tied: a uniform random pick; "
             "its Brier/ECE are those of the training positive rate).",
             "",
+            *_calibration_lines(report.get("calibration", {}).get(MODEL)),
         ]
     for task, title in (("imports", "Imports"), ("bugs", "Bug classes")):
         if task not in metrics.get(MODEL, {}):
@@ -233,6 +354,7 @@ def format_report(report: dict[str, Any]) -> str:
             "random = expected accuracy of a uniformly random node of the graph.",
             "",
         ]
+    lines += _real_bug_lines(report, systems)
     embedding_rows = []
     queries = 0
     for label, task, key in (

@@ -48,9 +48,13 @@ class SystemScores:
 
     Attributes:
         name: column name in the report.
-        confidence_prob: ``[n]`` P(correct) in [0, 1] (enables Brier and ECE).
+        confidence_prob: ``[n]`` P(correct) in [0, 1] (enables Brier and ECE); for the
+            model the calibrated one, ``sigmoid(confidence_logit / confidence_temperature)``.
         confidence_score: ``[n]`` ranking score (higher = more likely correct); defaults
             to ``confidence_prob``.
+        confidence_logit: ``[n]`` raw confidence logits (the model only), for the report's
+            calibration section.
+        confidence_temperature: the temperature ``confidence_prob`` was made with.
         import_score: ``[n, V]`` scores over the model's import vocabulary.
         bug_score: ``[n, C]`` scores over the model's bug classes.
         node_score: per graph, ``[N_i]`` bug-location scores.
@@ -64,6 +68,8 @@ class SystemScores:
     bug_score: np.ndarray | None = None
     node_score: list[np.ndarray] | None = None
     embedding: np.ndarray | None = None
+    confidence_logit: np.ndarray | None = None
+    confidence_temperature: float | None = None
 
 
 def model_scores(
@@ -74,12 +80,16 @@ def model_scores(
     device: DeviceLike = "auto",
     transform: BaseTransform | None = None,
 ) -> SystemScores:
-    """Run ``model`` (eval mode, no gradients) over ``graphs`` in batches of ``batch_size``."""
+    """Run ``model`` (eval mode, no gradients) over ``graphs`` in batches of ``batch_size``.
+
+    Confidence probabilities are the calibrated ones (``model.confidence_probability``:
+    the model's saved temperature); the raw logits are kept in ``confidence_logit``.
+    """
     if batch_size < 1:
         raise ConfigError(f"batch_size must be >= 1, got {batch_size}")
     target = resolve_device(device)
     model = model.to(target).eval()
-    conf, imports, bugs, embeddings = [], [], [], []
+    logits, conf, imports, bugs, embeddings = [], [], [], [], []
     nodes: list[np.ndarray] = []
     keys = ("x", "edge_index", "edge_type", "node_span")
     with torch.inference_mode():
@@ -90,7 +100,8 @@ def model_scores(
                 chunk.append(Data(**{k: graph[k] for k in keys}, num_nodes=graph.num_nodes))
             batch = batch_to_device(Batch.from_data_list(chunk), target)
             out = model(batch)
-            conf.append(torch.sigmoid(out.confidence_logit).double().cpu())
+            logits.append(out.confidence_logit.double().cpu())
+            conf.append(model.confidence_probability(out.confidence_logit).double().cpu())
             imports.append(torch.sigmoid(out.import_logits).double().cpu())
             bugs.append(torch.sigmoid(out.bug_logits).double().cpu())
             embeddings.append(out.embedding.double().cpu())
@@ -103,6 +114,8 @@ def model_scores(
         bug_score=torch.cat(bugs).numpy(),
         node_score=nodes,
         embedding=torch.cat(embeddings).numpy(),
+        confidence_logit=torch.cat(logits).numpy(),
+        confidence_temperature=model.config.confidence_temperature,
     )
 
 
@@ -114,7 +127,7 @@ class Baselines:
     bag: BagOfFeatures
     confidence: LogisticRegression
     imports: LogisticRegression
-    bugs: LogisticRegression
+    bugs: LogisticRegression | None  # None: no training program has known bug labels
     train_positive_rate: float
     info: dict
 
@@ -126,7 +139,8 @@ def fit_baselines(
 
     Every training program teaches confidence; the dataset's own programs (not mutants
     or rewrites, which repeat them) teach imports; programs with known bug labels teach
-    bugs — the same rows the model's losses see.
+    bugs — the same rows the model's losses see. Without any known bug labels (a
+    ConDefects training split) there is no bug-class baseline.
     """
     started = time.perf_counter()
     origin = train.origin
@@ -144,9 +158,7 @@ def fit_baselines(
     imports = LogisticRegression().fit(features[own], import_y[own])
     bug_y, _ = label_matrix(train.programs, "bug_classes", bug_classes)
     known = np.asarray([p.bugs_known for p in train.programs])
-    if not known.any():
-        raise ConfigError(f"{train.name}: no program has known bug labels; cannot fit bugs")
-    bugs = LogisticRegression().fit(features[known], bug_y[known])
+    bugs = LogisticRegression().fit(features[known], bug_y[known]) if known.any() else None
     info = {
         "fitted_on": f"{train.name} ({train.info['root']})" if "root" in train.info else train.name,
         **train.counts(),
@@ -164,12 +176,13 @@ def baseline_scores(baselines: Baselines | None, eval_set: EvalSet) -> list[Syst
     if baselines is not None:
         systems.append(SystemScores(NAME_LOOKUP, import_score=baselines.name_lookup.score(sources)))
         features = baselines.bag.transform(graph_feature_counts(eval_set.graphs))
+        bugs = baselines.bugs
         systems.append(
             SystemScores(
                 BAG,
                 confidence_prob=baselines.confidence.predict_proba(features)[:, 0],
                 import_score=baselines.imports.predict_proba(features),
-                bug_score=baselines.bugs.predict_proba(features),
+                bug_score=None if bugs is None else bugs.predict_proba(features),
                 embedding=features,
             )
         )

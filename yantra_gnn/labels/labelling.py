@@ -94,9 +94,11 @@ class LabelledProgram:
         origin: ``solution``, ``incorrect_solution``, ``mutant`` or ``rewrite``.
         detail: which one (``solution 0``, the mutation or rewrite made, …).
         confidence: 1.0 passes every test we ran, 0.0 fails one.
-        bugs_known: whether ``bug_classes`` is known (False for dataset incorrect solutions).
+        bugs_known: whether ``bug_classes`` is known (False for dataset incorrect solutions
+            and for ConDefects pairs, :mod:`yantra_gnn.labels.condefects`).
         bug_classes: the bug classes present (empty for passing programs).
-        bug_span: the mutated span ``(start_row, start_col, end_row, end_col)`` or ``None``.
+        bug_span: the mutated span ``(start_row, start_col, end_row, end_col)`` (a real
+            bug's fault line for ConDefects) or ``None``.
         imports: top-level modules the program imports.
         verdict: how the run went, e.g. ``passed 10/10`` or ``wrong_answer on test 3``.
     """

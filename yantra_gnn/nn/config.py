@@ -89,6 +89,12 @@ class ModelConfig:
         embedding_dim: width of the L2-normalised code embedding.
         import_vocab: module names of the import head's columns.
         bug_classes: bug class names of the bug head's columns.
+        confidence_temperature: ``T > 0`` of the confidence head's temperature scaling:
+            P(correct) = ``sigmoid(confidence_logit / T)`` (``YantraGNN.confidence_probability``).
+            Not a setting of the architecture: the Trainer fits it on the validation
+            split after training (``yantra_gnn.evaluation.calibration.fit_temperature``)
+            and saves it with the model. ``1.0`` = uncalibrated; files written before this
+            field existed load as ``1.0``.
     """
 
     in_channels: int = DEFAULT_IN_CHANNELS
@@ -102,6 +108,7 @@ class ModelConfig:
     embedding_dim: int = 256
     import_vocab: tuple[str, ...] = DEFAULT_IMPORT_VOCAB
     bug_classes: tuple[str, ...] = BUG_CLASSES
+    confidence_temperature: float = 1.0
 
     def __post_init__(self) -> None:
         # Accept lists (e.g. from JSON or YAML) and store tuples, so the config stays
@@ -162,6 +169,18 @@ class ModelConfig:
                 raise ConfigError(f"ModelConfig.{field_name} must hold non-empty strings")
             if len(set(names)) != len(names):
                 raise ConfigError(f"ModelConfig.{field_name} has duplicate names")
+        temperature = self.confidence_temperature
+        if (
+            isinstance(temperature, bool)
+            or not isinstance(temperature, int | float)
+            or not math.isfinite(temperature)
+            or temperature <= 0
+        ):
+            raise ConfigError(
+                f"ModelConfig.confidence_temperature must be a finite number > 0, got "
+                f"{temperature!r}"
+            )
+        object.__setattr__(self, "confidence_temperature", float(temperature))
 
     @property
     def num_edge_groups(self) -> int:
@@ -192,14 +211,15 @@ class ModelConfig:
             "embedding_dim": self.embedding_dim,
             "import_vocab": list(self.import_vocab),
             "bug_classes": list(self.bug_classes),
+            "confidence_temperature": self.confidence_temperature,
         }
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> ModelConfig:
         """Rebuild a config from ``to_dict`` output; unknown keys are a ``ConfigError``.
 
-        A missing key takes its default (``edges`` is ``"all"`` for files written before
-        it existed).
+        A missing key takes its default (``edges`` is ``"all"`` and
+        ``confidence_temperature`` is ``1.0`` for files written before they existed).
         """
         if not isinstance(values, Mapping):
             raise ConfigError(f"a model config must be a mapping, got {type(values).__name__}")

@@ -23,7 +23,9 @@ class ModelOutput:
 
     Attributes:
         embedding: ``[B, embedding_dim]`` code embedding, L2-normalised (norm 1).
-        confidence_logit: ``[B]`` logit of P(the program is correct).
+        confidence_logit: ``[B]`` raw logit of P(the program is correct), before the
+            saved temperature; ``YantraGNN.confidence_probability`` turns it into the
+            calibrated probability.
         import_logits: ``[B, len(import_vocab)]`` multi-label logits, one per module.
         bug_logits: ``[B, len(bug_classes)]`` multi-label logits, one per bug class.
         bug_node_logits: ``[N]`` bug-location score of each node; softmax within a
@@ -112,6 +114,16 @@ class YantraGNN(nn.Module):
             self.bug_location_head,
         ):
             module.reset_parameters()
+
+    def confidence_probability(self, confidence_logit: Tensor) -> Tensor:
+        """P(correct) from raw confidence logits: ``sigmoid(logit / T)``.
+
+        ``T`` is ``config.confidence_temperature``, fitted after training on the
+        validation split (1.0: uncalibrated, the plain sigmoid). Every reported
+        confidence (``Predictor``, ``yantra-gnn evaluate``) goes through here; the raw
+        logits stay in ``ModelOutput.confidence_logit``.
+        """
+        return torch.sigmoid(confidence_logit / self.config.confidence_temperature)
 
     @property
     def device(self) -> torch.device:

@@ -39,6 +39,7 @@ from yantra_gnn.home import CHECKPOINTS_DIR, CODECONTESTS_DIR
 from yantra_gnn.labels.labelling import LabelSettings
 from yantra_gnn.nn.config import DEFAULT_IMPORT_VOCAB, ModelConfig
 from yantra_gnn.schema import BUG_CLASSES, SYNTAX_DATAFLOW_GROUPS
+from yantra_gnn.train.metrics import SELECTION_CHOICES
 
 DEFAULT_DATA_DIR = CODECONTESTS_DIR
 DEFAULT_OUTPUT_DIR = CHECKPOINTS_DIR
@@ -55,8 +56,10 @@ FULL_EPOCHS = 100
 
 #: The sections of a ``TrainConfig`` and their types.
 SECTIONS: dict[str, type] = {"model": ModelConfig, "labels": LabelSettings}
-#: ``ModelConfig`` fields the Trainer sets from the training data (not settings).
-MODEL_FIELDS_FROM_DATA: tuple[str, ...] = ("import_vocab", "bug_classes")
+#: ``ModelConfig`` fields the Trainer sets from the data (not settings): the label
+#: vocabularies from the training split, the confidence temperature from the validation
+#: split (after training).
+MODEL_FIELDS_FROM_DATA: tuple[str, ...] = ("import_vocab", "bug_classes", "confidence_temperature")
 #: ``LabelSettings`` fields that are the run's own settings (``labels.seed`` is ``seed``).
 LABEL_FIELDS_FROM_RUN: tuple[str, ...] = ("seed",)
 _NOT_SETTINGS = {"model": MODEL_FIELDS_FROM_DATA, "labels": LABEL_FIELDS_FROM_RUN}
@@ -134,7 +137,15 @@ class TrainConfig:
         epochs: ``None`` means 100 on a prepared dataset and 20 on the bundled sample.
         batch_size, lr, weight_decay: AdamW settings.
         weight_code, weight_confidence, weight_imports, weight_bugs: loss weights.
+        weight_rank: weight of the within-problem pairwise ranking term on the confidence
+            logits (``yantra_gnn.train.losses.within_group_ranking_loss``); 0 turns it off.
         scheduler_patience, scheduler_factor: ``ReduceLROnPlateau`` on validation loss.
+        select_by: what picks ``best_model`` and drives early stopping: ``score`` (the
+            balanced validation score, ``yantra_gnn.train.metrics.validation_score``:
+            higher is better), ``loss`` (the summed validation loss, lower is better), or
+            one validation metric of ``metrics.csv`` without its ``val_`` prefix (e.g.
+            ``confidence_pass1_ranked``; ``confidence_ece`` is minimised, the others
+            maximised).
         early_stopping_patience: stop after this many epochs without improvement.
         grad_clip: max gradient norm.
         checkpoint_every: also keep ``epoch_NNN.pt`` every this many epochs.
@@ -147,13 +158,18 @@ class TrainConfig:
         log_every: log a line every N batches.
         model: the model to train (default ``ModelConfig()``: 978 → 512 → 512 → 256,
             dropout 0.1, mean+max pooling, all edges, one edge group). Its
-            ``import_vocab`` and ``bug_classes`` are set from the training data by the
+            ``import_vocab`` and ``bug_classes`` are set from the training data, and
+            ``confidence_temperature`` from the validation split (``calibrate``), by the
             Trainer, so they stay at their defaults here. ``model.edges`` is ``all``
             (AST + dataflow) or ``syntax`` (AST, sibling and token edges only: the
             ablation that shows what dataflow adds); the saved model keeps it.
         labels: how labels are made (``LabelSettings``; its ``seed`` is ``seed``).
         import_min_count: minimum training programs importing a module for it to enter
             the import vocabulary.
+        calibrate: after training, fit the confidence head's temperature on the
+            validation split (``yantra_gnn.evaluation.calibration.fit_temperature``) and
+            save it with the best model (``best_model.pt``, ``best_model.safetensors``);
+            ``False`` leaves ``T = 1``.
         num_threads: torch CPU threads (0: torch's default). Default 1: on the 2-core
             machines this project is measured on, a training step took 1.0 s with one
             thread and 3.5 s with two (the scatter/sparse kernels contend); raise it on
@@ -171,9 +187,11 @@ class TrainConfig:
     weight_confidence: float = 1.0
     weight_imports: float = 0.5
     weight_bugs: float = 0.5
+    weight_rank: float = 1.0
     scheduler_patience: int = 5
     scheduler_factor: float = 0.5
     early_stopping_patience: int = 10
+    select_by: str = "score"
     grad_clip: float = 1.0
     checkpoint_every: int = 5
     device: str = "auto"
@@ -187,6 +205,7 @@ class TrainConfig:
     import_min_count: int = 2
     num_threads: int = 1
     progress: bool = True
+    calibrate: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -214,9 +233,19 @@ class TrainConfig:
             raise ConfigError(f"limit must be a positive number of problems, got {self.limit!r}")
         if not self.lr > 0:
             raise ConfigError(f"lr must be > 0, got {self.lr!r}")
-        for name in ("weight_code", "weight_confidence", "weight_imports", "weight_bugs"):
+        for name in (
+            "weight_code",
+            "weight_confidence",
+            "weight_imports",
+            "weight_bugs",
+            "weight_rank",
+        ):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)!r}")
+        if self.select_by not in SELECTION_CHOICES:
+            raise ConfigError(
+                f"select_by must be one of {', '.join(SELECTION_CHOICES)}, got {self.select_by!r}"
+            )
         if not 0 < self.scheduler_factor < 1:
             raise ConfigError(f"scheduler_factor must be in (0, 1), got {self.scheduler_factor!r}")
         if self.scheduler_patience < 0 or self.early_stopping_patience < 1:
@@ -229,11 +258,20 @@ class TrainConfig:
                     f"{name} must be a {kind.__name__} (or a mapping of its settings), "
                     f"got {type(getattr(self, name)).__name__}"
                 )
-        defaults = {"import_vocab": DEFAULT_IMPORT_VOCAB, "bug_classes": BUG_CLASSES}
+        defaults = {
+            "import_vocab": DEFAULT_IMPORT_VOCAB,
+            "bug_classes": BUG_CLASSES,
+            "confidence_temperature": 1.0,
+        }
         for name, default in defaults.items():
             if getattr(self.model, name) != default:
+                source = (
+                    "the validation split after training"
+                    if name == "confidence_temperature"
+                    else "the training data"
+                )
                 raise ConfigError(
-                    f"model.{name} is set from the training data by the Trainer; leave it "
+                    f"model.{name} is set from {source} by the Trainer; leave it "
                     "at its default in a TrainConfig"
                 )
         if self.labels.seed != self.seed:
@@ -415,7 +453,10 @@ def _check_section(section: str, values: Mapping[str, Any]) -> None:
     if unknown:
         hint = ""
         if section == "model" and any(name in MODEL_FIELDS_FROM_DATA for name in values):
-            hint = " (import_vocab and bug_classes are set from the training data)"
+            hint = (
+                " (import_vocab and bug_classes are set from the training data, "
+                "confidence_temperature from the validation split)"
+            )
         raise ConfigError(f"unknown setting(s) {unknown}; known {section} settings: {known}{hint}")
 
 

@@ -1,4 +1,5 @@
-"""The multi-task loss: contrastive embedding, confidence, imports, bugs and bug location.
+"""The multi-task loss: contrastive embedding, confidence (BCE and a within-problem ranking
+term), imports, bugs and bug location.
 
 Heads whose label is missing for a sample are masked out of the mean, never fed zeros.
 """
@@ -10,6 +11,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F  # noqa: N812
 from torch import Tensor
+
+from yantra_gnn.data.dataset import ORIGINS
 
 
 def info_nce(embedding: Tensor, group: Tensor, mask: Tensor, temperature: float = 0.1) -> Tensor:
@@ -81,6 +84,41 @@ def bug_location_loss(node_logits: Tensor, batch: Tensor, ptr: Tensor, bug_node:
     return -log_prob[targets].mean()
 
 
+def within_group_ranking_loss(
+    logits: Tensor, target: Tensor, group: Tensor, mask: Tensor | None = None
+) -> Tensor:
+    r"""Pairwise ranking loss between the correct and incorrect programs of one problem.
+
+    For every pair of a correct program :math:`i` and an incorrect one :math:`j` of the
+    same group (problem) in the batch, :math:`\log(1 + e^{-(s_i - s_j)})` on the
+    confidence logits, averaged over the pairs (RankNet). Binary cross-entropy alone
+    lets the confidence head score a problem's programs by what the problem looks like:
+    a mutant then scores like the solution it was made from, a little above or below
+    it at random, and ranked pass@1 falls *below* a random pick (the correct program
+    sits in the middle of its mutants and is rarely the top one; docs/training.md).
+
+    Args:
+        logits: ``[B]`` confidence logits; target: ``[B]`` 1.0 = correct;
+        group: ``[B]`` problem ids; mask: ``[B]`` bool, the programs that take part
+            (default all; the Trainer leaves rewrites out: they are correct by
+            construction and their renamed identifiers are a shortcut, not a sign of
+            correctness, and ``yantra-gnn evaluate`` does not rank them).
+
+    Returns:
+        The mean over pairs; ``0`` (with grad) when the batch holds no such pair.
+    """
+    correct = target > 0.5
+    pairs = (
+        (group.unsqueeze(1) == group.unsqueeze(0)) & correct.unsqueeze(1) & ~correct.unsqueeze(0)
+    )
+    if mask is not None:
+        pairs &= mask.unsqueeze(1) & mask.unsqueeze(0)
+    if not pairs.any():
+        return logits.sum() * 0.0
+    margin = logits.unsqueeze(1) - logits.unsqueeze(0)
+    return F.softplus(-margin[pairs]).mean()
+
+
 def masked_bce(logits: Tensor, targets: Tensor, mask: Tensor, pos_weight: Tensor | None) -> Tensor:
     """Multi-label BCE over the rows where ``mask`` is True (0 with grad when none is).
 
@@ -98,13 +136,15 @@ class LossWeights:
     confidence: float = 1.0
     imports: float = 0.5
     bugs: float = 0.5
+    rank: float = 1.0
 
 
 class MultiTaskLoss(torch.nn.Module):
     """Weighted sum of the head losses; ``forward`` returns ``(total, parts)``.
 
     Args:
-        weights: per-head weights (the original spec: 1.0, 1.0, 0.5, 0.5).
+        weights: per-head weights (the original spec: 1.0, 1.0, 0.5, 0.5; plus 1.0 for the
+            within-problem confidence ranking term).
         import_pos_weight: ``[V]`` positive-class weights for the import BCE.
         bug_pos_weight: ``[C]`` positive-class weights for the bug BCE.
         temperature: InfoNCE temperature.
@@ -132,6 +172,9 @@ class MultiTaskLoss(torch.nn.Module):
         parts = {
             "code": info_nce(output.embedding, batch.group, correct, self.temperature),
             "confidence": F.binary_cross_entropy_with_logits(output.confidence_logit, confidence),
+            "rank": within_group_ranking_loss(
+                output.confidence_logit, confidence, batch.group, _ranked(batch)
+            ),
             "imports": masked_bce(
                 output.import_logits,
                 batch.imports.float(),
@@ -149,10 +192,17 @@ class MultiTaskLoss(torch.nn.Module):
         total = (
             w.code * parts["code"]
             + w.confidence * parts["confidence"]
+            + w.rank * parts["rank"]
             + w.imports * parts["imports"]
             + w.bugs * (parts["bugs"] + parts["bug_location"])
         )
         return total, {name: float(value.detach()) for name, value in parts.items()}
+
+
+def _ranked(batch) -> Tensor | None:
+    """The programs the ranking term compares: all but rewrites (``None`` without origins)."""
+    origin = getattr(batch, "origin", None)
+    return None if origin is None else origin.view(-1) != ORIGINS.index("rewrite")
 
 
 def positive_class_weights(targets: Tensor, max_weight: float = 20.0) -> Tensor:

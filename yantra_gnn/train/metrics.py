@@ -11,7 +11,40 @@ from typing import Any
 import numpy as np
 import torch
 
+from yantra_gnn.data.dataset import ORIGINS
 from yantra_gnn.evaluation.metrics import Evaluator
+
+#: The headline metric of each head that :func:`validation_score` averages (confidence
+#: counts once: the mean of its AUROC and its ranked pass@1).
+SCORE_METRICS: dict[str, tuple[str, ...]] = {
+    "confidence": ("confidence_auroc", "confidence_pass1_ranked"),
+    "imports": ("import_auroc",),
+    "bugs": ("bug_auroc",),
+    "bug_location": ("bug_location_top1",),
+    "embedding": ("embedding_map_at_r",),
+}
+#: The headline metrics, in ``metrics.csv`` order (``val_`` + name).
+HEADLINE_METRICS: tuple[str, ...] = (
+    "confidence_auroc",
+    "confidence_ece",
+    "confidence_pass1_ranked",
+    "confidence_pass1_random",
+    "import_micro_f1",
+    "import_auroc",
+    "bug_micro_f1",
+    "bug_auroc",
+    "bug_location_top1",
+    "embedding_map_at_r",
+)
+#: Headline metrics where lower is better.
+LOWER_IS_BETTER: frozenset[str] = frozenset({"confidence_ece"})
+#: What ``TrainConfig.select_by`` may name: the validation score, the summed validation
+#: loss, or one headline metric except the random-pick reference.
+SELECTION_CHOICES: tuple[str, ...] = (
+    "score",
+    "loss",
+    *(name for name in HEADLINE_METRICS if name != "confidence_pass1_random"),
+)
 
 
 def collect_predictions(outputs: list[tuple[Any, Any]]) -> dict[str, np.ndarray]:
@@ -20,7 +53,8 @@ def collect_predictions(outputs: list[tuple[Any, Any]]) -> dict[str, np.ndarray]
     Returns per graph: ``confidence`` / ``correct`` ``[B]``, ``import_scores`` /
     ``import_labels`` ``[B, V]``, ``bug_scores`` / ``bug_labels`` ``[B, C]``,
     ``bug_mask`` ``[B]``, ``bug_node`` ``[B]`` (local), ``embedding`` ``[B, D]``,
-    ``group`` ``[B]``; per node: ``node_score`` ``[N]``, ``node_batch`` ``[N]`` (graph
+    ``group`` ``[B]``, ``origin`` ``[B]`` (index into ``ORIGINS``, when the batch has
+    it); per node: ``node_score`` ``[N]``, ``node_batch`` ``[N]`` (graph
     index over the whole pass) and ``node_span`` ``[N, 4]``.
     """
     parts: dict[str, list[np.ndarray]] = {}
@@ -40,6 +74,9 @@ def collect_predictions(outputs: list[tuple[Any, Any]]) -> dict[str, np.ndarray]
         add("bug_node", batch.bug_node.long())
         add("embedding", output.embedding.double())
         add("group", batch.group.long())
+        origin = getattr(batch, "origin", None)
+        if origin is not None:
+            add("origin", origin.view(-1).long())
         add("node_score", output.bug_node_logits.double())
         add("node_batch", output.batch.long() + graphs_seen)
         add("node_span", batch.node_span.long())
@@ -51,11 +88,27 @@ def headline_metrics(predictions: dict[str, np.ndarray]) -> dict[str, float]:
     """One or two numbers per head for the per-epoch log and ``metrics.csv``.
 
     Thresholds are fixed at 0.5 here (the evaluator chooses them on held-out data).
-    Undefined values (e.g. no mutated graph in the split) are NaN.
+    The confidence metrics use the candidates of ``yantra-gnn evaluate`` (every program
+    but the rewrites); ``confidence_pass1_ranked`` / ``_random`` are ranked pass@1 over
+    the problems with a correct and an incorrect candidate, and a random pick's. ``import_auroc`` is micro, ``bug_auroc``
+    macro over classes. Undefined values (e.g. no mutated graph in the split) are NaN.
+    With origins, also ``confidence_mean_<origin>`` per ``ORIGINS`` (a diagnostic, not
+    part of :func:`validation_score`).
     """
     p = predictions
+    # The candidates of `yantra-gnn evaluate`: rewrites are left out (they duplicate a
+    # solution, and their renamed identifiers make them easy to rank first).
+    candidate = (
+        p["origin"] != ORIGINS.index("rewrite")
+        if "origin" in p
+        else np.ones(len(p["correct"]), dtype=bool)
+    )
     confidence = Evaluator("confidence").eval(
-        {"y_true": p["correct"], "y_prob": p["confidence"], "group": p["group"]}
+        {
+            "y_true": p["correct"][candidate],
+            "y_prob": p["confidence"][candidate],
+            "group": p["group"][candidate],
+        }
     )
     imports = Evaluator("imports").eval(
         {"y_true": p["import_labels"], "y_score": p["import_scores"], "threshold": 0.5}
@@ -84,12 +137,42 @@ def headline_metrics(predictions: dict[str, np.ndarray]) -> dict[str, float]:
         if correct.sum() > 1
         else {}
     )
-    values = {
+    values: dict[str, float | None] = {
         "confidence_auroc": confidence.get("auroc"),
         "confidence_ece": confidence.get("ece"),
+        "confidence_pass1_ranked": confidence.get("pass1_ranked_mixed"),
+        "confidence_pass1_random": confidence.get("pass1_random_mixed"),
         "import_micro_f1": imports.get("micro_f1"),
+        "import_auroc": imports.get("auroc_micro"),
         "bug_micro_f1": bugs.get("micro_f1"),
+        "bug_auroc": bugs.get("auroc_macro"),
         "bug_location_top1": location.get("top1_accuracy"),
         "embedding_map_at_r": embedding.get("map_at_r"),
     }
+    # The diagnostic of a confidence head that scores a problem's programs alike: the
+    # mean confidence per origin (a mutant's should be below its solution's).
+    if "origin" in p:
+        for code, name in enumerate(ORIGINS):
+            rows = p["origin"] == code
+            values[f"confidence_mean_{name}"] = (
+                float(p["confidence"][rows].mean()) if rows.any() else None
+            )
     return {name: float("nan") if value is None else float(value) for name, value in values.items()}
+
+
+def validation_score(metrics: dict[str, float]) -> float:
+    """The balanced validation score: the mean over heads of each head's headline metric.
+
+    Each head counts once, whatever the scale of its loss (the summed validation loss
+    is dominated by the bug-location cross-entropy): confidence = mean of AUROC and
+    ranked pass@1, imports = micro AUROC, bugs = macro AUROC, bug location = top-1,
+    embedding = MAP@R (:data:`SCORE_METRICS`). All lie in [0, 1], higher is better.
+    A head whose metrics are all undefined (NaN) is left out; NaN when every head is.
+    """
+    heads = []
+    for names in SCORE_METRICS.values():
+        values = [metrics.get(name, float("nan")) for name in names]
+        values = [v for v in values if not np.isnan(v)]
+        if values:
+            heads.append(float(np.mean(values)))
+    return float(np.mean(heads)) if heads else float("nan")

@@ -17,7 +17,7 @@ def plot_history(history: list[dict[str, Any]], path: Path) -> Path:
     figure, (losses, metrics) = plt.subplots(1, 2, figsize=(12, 4.5))
     for key, style in (("train_loss", "-"), ("val_loss", "--")):
         losses.plot(epochs, [row[key] for row in history], style, label=key, linewidth=2)
-    for part in ("code", "confidence", "imports", "bugs", "bug_location"):
+    for part in _LOSS_PARTS:
         key = f"val_{part}"
         if key in history[0]:
             losses.plot(epochs, [row[key] for row in history], ":", label=key)
@@ -42,4 +42,4 @@ def plot_history(history: list[dict[str, Any]], path: Path) -> Path:
     return path
 
 
-_LOSS_PARTS = ("code", "confidence", "imports", "bugs", "bug_location")
+_LOSS_PARTS = ("code", "confidence", "rank", "imports", "bugs", "bug_location")

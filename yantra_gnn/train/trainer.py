@@ -21,12 +21,20 @@ from yantra_gnn.checkpoint import (
     rng_state,
     save_checkpoint,
     save_model_for_inference,
+    set_checkpoint_temperature,
     set_rng_state,
 )
+from yantra_gnn.data.dataset import ORIGINS
 from yantra_gnn.data.loader import create_dataloaders
 from yantra_gnn.datasets.codecontests import bundled_sample_path, prepare_from_file
 from yantra_gnn.device import batch_to_device, resolve_device
 from yantra_gnn.errors import ConfigError, DatasetError
+from yantra_gnn.evaluation.calibration import (
+    CONFIDENCE_ORIGINS,
+    TEMPERATURE_BOUNDS,
+    calibration_summary,
+    fit_temperature,
+)
 from yantra_gnn.nn import YantraGNN
 from yantra_gnn.train.config import (
     DEFAULT_DATA_DIR,
@@ -35,11 +43,16 @@ from yantra_gnn.train.config import (
     TrainConfig,
 )
 from yantra_gnn.train.losses import LossWeights, MultiTaskLoss, positive_class_weights
-from yantra_gnn.train.metrics import collect_predictions, headline_metrics
+from yantra_gnn.train.metrics import (
+    LOWER_IS_BETTER,
+    collect_predictions,
+    headline_metrics,
+    validation_score,
+)
 
 logger = logging.getLogger(__name__)
 
-LOSS_PARTS = ("code", "confidence", "imports", "bugs", "bug_location")
+LOSS_PARTS = ("code", "confidence", "rank", "imports", "bugs", "bug_location")
 BEST, LAST = "best_model.pt", "last_model.pt"
 INFERENCE_MODEL = "best_model.safetensors"
 
@@ -51,11 +64,15 @@ class TrainResult:
     output: Path
     epochs_run: int
     best_epoch: int
+    #: The validation loss of the best epoch (the one ``select_by`` chose).
     best_val_loss: float
     stopped_early: bool
     interrupted: bool
     history: list[dict[str, Any]] = field(default_factory=list)
     inference_model: Path | None = None
+    #: The confidence calibration of the best model (see :meth:`Trainer.calibrate`);
+    #: ``None`` when it was turned off or could not be fitted.
+    calibration: dict[str, Any] | None = None
 
 
 def resolve_data(config: TrainConfig) -> tuple[Path, bool]:
@@ -152,6 +169,7 @@ class Trainer:
                 config.weight_confidence,
                 config.weight_imports,
                 config.weight_bugs,
+                config.weight_rank,
             ),
             import_pos_weight=positive_class_weights(self.train_set.label_matrix("imports")),
             bug_pos_weight=positive_class_weights(bug_rows) if bug_rows.numel() else None,
@@ -159,6 +177,8 @@ class Trainer:
         ).to(self.device)
         self.start_epoch = 0
         self.best_val_loss = math.inf
+        # The best value of the selection quantity, oriented so that higher is better.
+        self.best_selection = -math.inf
         self.best_epoch = 0
         self.epochs_without_improvement = 0
         self.history: list[dict[str, Any]] = []
@@ -185,9 +205,18 @@ class Trainer:
         extra = info.extra_state or {}
         self.start_epoch = info.epoch
         self.best_val_loss = float(extra.get("best_val_loss", math.inf))
+        self.best_selection = float(
+            extra.get(
+                "best_selection",
+                -self.best_val_loss if self.config.select_by == "loss" else -math.inf,
+            )
+        )
         self.best_epoch = int(extra.get("best_epoch", 0))
         self.epochs_without_improvement = int(extra.get("epochs_without_improvement", 0))
         self.history = list(extra.get("history", []))
+        # A calibrated best_model.pt carries a fitted temperature; the model being
+        # trained has none (T = 1) until training ends.
+        self.model.config = self.model_config
         if "rng" in extra:
             set_rng_state(extra["rng"])
         logger.info("resumed from %s after epoch %d", path, info.epoch)
@@ -208,6 +237,7 @@ class Trainer:
             scheduler=self.scheduler,
             extra_state={
                 "best_val_loss": self.best_val_loss,
+                "best_selection": self.best_selection,
                 "best_epoch": self.best_epoch,
                 "epochs_without_improvement": self.epochs_without_improvement,
                 "history": self.history,
@@ -298,9 +328,12 @@ class Trainer:
                 epoch += 1
                 train_loss, val_loss = train["loss"], val["loss"]
                 self.scheduler.step(val_loss)
-                improved = val_loss < self.best_val_loss - 1e-6
+                metrics["score"] = validation_score(metrics)
+                selection = self.selection_value(val_loss, metrics)
+                improved = selection > self.best_selection + 1e-6 or self.best_epoch == 0
                 if improved:
                     self.best_val_loss, self.best_epoch = val_loss, epoch
+                    self.best_selection = selection
                     self.epochs_without_improvement = 0
                 else:
                     self.epochs_without_improvement += 1
@@ -343,9 +376,12 @@ class Trainer:
                 epoch,
             )
         inference = None
+        calibration = None
         if (self.output / BEST).exists():
             best = YantraGNN(self.model_config)
             load_checkpoint(self.output / BEST, best, device="cpu")
+            if self.config.calibrate:
+                calibration = self.calibrate(best)
             inference = save_model_for_inference(best, self.output / INFERENCE_MODEL)
         if self.history:
             from yantra_gnn.train.plots import plot_history
@@ -360,7 +396,17 @@ class Trainer:
             interrupted=interrupted,
             history=self.history,
             inference_model=inference,
+            calibration=calibration,
         )
+
+    def selection_value(self, val_loss: float, metrics: dict[str, float]) -> float:
+        """The quantity ``TrainConfig.select_by`` names, oriented so that higher is better
+        (NaN, an undefined metric, counts as the worst value)."""
+        name = self.config.select_by
+        value = val_loss if name == "loss" else metrics.get(name, math.nan)
+        if math.isnan(value):
+            return -math.inf
+        return -value if name == "loss" or name in LOWER_IS_BETTER else value
 
     def _append_metrics(self, row: dict[str, Any]) -> None:
         path = self.output / "metrics.csv"
@@ -378,6 +424,75 @@ class Trainer:
             for key, value in row.items():
                 if key != "epoch":
                     writer.add_scalar(key, value, row["epoch"])
+
+    # ------------------------------------------------------------------ calibration
+    @torch.no_grad()
+    def calibrate(self, model: YantraGNN) -> dict[str, Any] | None:
+        """Fit the confidence temperature of ``model`` (the best one) on the validation split.
+
+        The temperature minimises the NLL of the validation split's confidence
+        candidates (solutions, incorrect solutions, mutants: the evaluation protocol's
+        rows) (:func:`~yantra_gnn.evaluation.calibration.fit_temperature`). It is set in
+        ``model.config`` and written into ``best_model.pt`` (config and
+        ``metadata["confidence_calibration"]``); the weights are not touched. ECE, Brier
+        and NLL before and after are logged and returned; on this split they are
+        in-sample (the temperature was fitted on it).
+
+        Returns:
+            The calibration record, or ``None`` when the split cannot fit a temperature
+            (no candidates, or only one label value); then ``T`` stays 1.
+        """
+        model.to(self.device).eval()
+        logits, labels, origins = [], [], []
+        for batch in self.val_loader:
+            batch = batch_to_device(batch, self.device)
+            logits.append(model(batch).confidence_logit.double().cpu())
+            labels.append((batch.confidence > 0.5).cpu())
+            origins.append(batch.origin.reshape(-1).cpu())
+        origin = torch.cat(origins).numpy()
+        rows = np.isin(origin, [ORIGINS.index(name) for name in CONFIDENCE_ORIGINS])
+        z = torch.cat(logits).numpy()[rows]
+        y = torch.cat(labels).numpy()[rows].astype(np.float64)
+        try:
+            temperature = fit_temperature(z, y)
+        except ConfigError as error:
+            logger.warning("confidence calibration skipped, T stays 1: %s", error)
+            return None
+        before = calibration_summary(y, z, 1.0)
+        after = calibration_summary(y, z, temperature)
+        record = {
+            "fitted_on": "val",
+            "candidates": int(rows.sum()),
+            "best_epoch": self.best_epoch,
+            "temperature": temperature,
+            "before": before,
+            "after": after,
+        }
+        logger.info(
+            "confidence calibration on the validation split (%d candidates, in-sample): "
+            "T = %.3f; ECE %.3f -> %.3f, Brier %.3f -> %.3f, NLL %.3f -> %.3f",
+            record["candidates"],
+            temperature,
+            before["ece"],
+            after["ece"],
+            before["brier"],
+            after["brier"],
+            before["nll"],
+            after["nll"],
+        )
+        if temperature in TEMPERATURE_BOUNDS:
+            logger.warning(
+                "the confidence temperature ended on its bound (T = %g): on these %d "
+                "validation candidates the logits separate the labels perfectly (low T) or "
+                "carry no signal a temperature can use (high T: e.g. they rank the labels "
+                "the wrong way round, or their offset is wrong and only shrinking helps); "
+                "a larger validation split gives a more trustworthy temperature",
+                temperature,
+                record["candidates"],
+            )
+        model.config = dataclasses.replace(model.config, confidence_temperature=temperature)
+        set_checkpoint_temperature(self.output / BEST, temperature, record)
+        return record
 
 
 def train(config: TrainConfig, resume: str | None = None) -> TrainResult:
