@@ -35,6 +35,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from yantra_gnn.datasets.jsonl import json_lines
 from yantra_gnn.errors import ConfigError, DatasetError
 from yantra_gnn.files import open_temporary, replace_with
 from yantra_gnn.home import CODECONTESTS_DIR, DATASETS_DIR, expand
@@ -284,33 +285,14 @@ def _scan_jsonl(
     """Check every line of a JSON-lines file; return (good row count, bad line numbers)."""
     good = 0
     bad_lines: list[int] = []
-    try:
-        handle = path.open("rb")
-    except OSError as error:
-        raise DatasetError(f"{path}: cannot open it ({error})") from error
-    with handle:
-        for number, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue
-            if good == 0 and not bad_lines and raw.lstrip().startswith(b"["):
-                raise DatasetError(
-                    f"{path}: starts with '[': a JSON array, not JSON lines. Write one "
-                    "problem object per line (e.g. jq -c '.[]' FILE > FILE.jsonl)"
-                )
-            reason: str | None
-            try:
-                reason = validate_problem_row(json.loads(raw.decode("utf-8")))
-            except UnicodeDecodeError as error:
-                reason = f"not valid UTF-8 ({error.reason} at byte {error.start})"
-            except json.JSONDecodeError as error:
-                reason = f"not valid JSON ({error.msg} at column {error.colno})"
-            except RecursionError:
-                reason = "not valid JSON (nested too deeply)"
-            if reason is None:
-                good += 1
-            else:
-                bad_lines.append(number)
-                _report_bad_row(str(path), BadRow(f"line {number}", reason), on_bad_row, bad_rows)
+    for number, row, reason in json_lines(path, "problem"):
+        if reason is None:
+            reason = validate_problem_row(row)
+        if reason is None:
+            good += 1
+        else:
+            bad_lines.append(number)
+            _report_bad_row(str(path), BadRow(f"line {number}", reason), on_bad_row, bad_rows)
     return good, bad_lines
 
 

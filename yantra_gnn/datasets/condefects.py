@@ -20,13 +20,13 @@ and never copied.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from yantra_gnn.datasets.codecontests import DEFAULT_VAL_FRACTION, _val_names
+from yantra_gnn.datasets.jsonl import json_lines
 from yantra_gnn.errors import ConfigError, DatasetError
 
 #: Where ConDefects comes from (the full data set; the shared file is a by-task half of
@@ -140,55 +140,30 @@ def load_pairs(path: str | os.PathLike[str]) -> list[ConDefectsPair]:
         raise _missing_file_error(path)
     pairs: list[ConDefectsPair] = []
     seen: dict[str, int] = {}
-    try:
-        handle = path.open("rb")
-    except OSError as error:
-        raise DatasetError(f"{path}: cannot open it ({error})") from error
-    with handle:
-        for number, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue
-            if not pairs and raw.lstrip().startswith(b"["):
-                raise DatasetError(
-                    f"{path}: line {number}: starts with '[': a JSON array, not JSON lines "
-                    "(one pair object per line)"
-                )
-            try:
-                row = json.loads(raw.decode("utf-8"))
-            except UnicodeDecodeError as error:
-                raise DatasetError(
-                    f"{path}: line {number}: not valid UTF-8 ({error.reason} at byte {error.start})"
-                ) from None
-            except json.JSONDecodeError as error:
-                raise DatasetError(
-                    f"{path}: line {number}: not valid JSON ({error.msg} at column {error.colno})"
-                ) from None
-            except RecursionError:
-                raise DatasetError(
-                    f"{path}: line {number}: not valid JSON (nested too deeply)"
-                ) from None
+    for number, row, reason in json_lines(path, "pair"):
+        if reason is None:
             reason = validate_row(row)
-            if reason is not None:
-                raise DatasetError(f"{path}: line {number}: {reason}")
-            submission = str(row["submission_id"]).strip()
-            if submission in seen:
-                raise DatasetError(
-                    f"{path}: line {number}: submission_id {submission!r} repeats line "
-                    f"{seen[submission]}"
-                )
-            seen[submission] = number
-            pairs.append(
-                ConDefectsPair(
-                    task=row["task"].strip(),
-                    contest=row["contest"],
-                    submission_id=submission,
-                    difficulty=row.get("difficulty"),
-                    fault_lines=tuple(sorted(set(row["fault_lines"]))),
-                    faulty_code=row["faulty_code"],
-                    correct_code=row["correct_code"],
-                    line=number,
-                )
+        if reason is not None or not isinstance(row, dict):
+            raise DatasetError(f"{path}: line {number}: {reason or 'not a JSON object'}")
+        submission = str(row["submission_id"]).strip()
+        if submission in seen:
+            raise DatasetError(
+                f"{path}: line {number}: submission_id {submission!r} repeats line "
+                f"{seen[submission]}"
             )
+        seen[submission] = number
+        pairs.append(
+            ConDefectsPair(
+                task=row["task"].strip(),
+                contest=row["contest"],
+                submission_id=submission,
+                difficulty=row.get("difficulty"),
+                fault_lines=tuple(sorted(set(row["fault_lines"]))),
+                faulty_code=row["faulty_code"],
+                correct_code=row["correct_code"],
+                line=number,
+            )
+        )
     if not pairs:
         raise DatasetError(f"{path}: holds no ConDefects pairs")
     return pairs

@@ -645,6 +645,20 @@ class Evaluator:
             )
         return array
 
+    def _check_batch(self, batch: np.ndarray, graphs: int, per_graph_key: str) -> None:
+        """``batch`` (graph of each node) indexes the ``graphs`` rows of ``per_graph_key``
+        and is sorted, each graph's nodes contiguous as in a PyG batch."""
+        if batch.size and (batch.min() < 0 or batch.max() >= graphs):
+            raise ConfigError(
+                f"Evaluator({self.task!r}): 'batch' must index the {graphs} graphs of "
+                f"{per_graph_key!r}, got values in [{batch.min()}, {batch.max()}]"
+            )
+        if np.any(np.diff(batch) < 0):
+            raise ConfigError(
+                f"Evaluator({self.task!r}): 'batch' must be sorted (each graph's nodes "
+                "contiguous, as in a PyG batch)"
+            )
+
     def _nonempty(self, rows: int, key: str) -> None:
         if rows == 0:
             raise ConfigError(f"Evaluator({self.task!r}): {key!r} has no rows; nothing to score")
@@ -690,16 +704,7 @@ class Evaluator:
                 f"Evaluator('bug_location'): 'node_span' must be [N, 4], got {node_span.shape}"
             )
         graphs = bug_node.shape[0]
-        if nodes and (batch.min() < 0 or batch.max() >= graphs):
-            raise ConfigError(
-                f"Evaluator('bug_location'): 'batch' must index the {graphs} graphs of "
-                f"'bug_node', got values in [{batch.min()}, {batch.max()}]"
-            )
-        if np.any(np.diff(batch) < 0):
-            raise ConfigError(
-                "Evaluator('bug_location'): 'batch' must be sorted (each graph's nodes "
-                "contiguous, as in a PyG batch)"
-            )
+        self._check_batch(batch, graphs, "bug_node")
         sizes = np.bincount(batch, minlength=graphs)
         if np.any(bug_node >= sizes) or np.any(bug_node < -1):
             raise ConfigError(
@@ -778,16 +783,7 @@ class Evaluator:
         batch = self._get(input_dict, "batch", ndim=1, kind="int", rows=nodes)
         node_line = self._get(input_dict, "node_line", ndim=1, kind="int", rows=nodes)
         graphs = fault_line.shape[0]
-        if nodes and (batch.min() < 0 or batch.max() >= graphs):
-            raise ConfigError(
-                f"Evaluator('fault_line'): 'batch' must index the {graphs} graphs of "
-                f"'fault_line', got values in [{batch.min()}, {batch.max()}]"
-            )
-        if np.any(np.diff(batch) < 0):
-            raise ConfigError(
-                "Evaluator('fault_line'): 'batch' must be sorted (each graph's nodes "
-                "contiguous, as in a PyG batch)"
-            )
+        self._check_batch(batch, graphs, "fault_line")
         if np.any(fault_line < 0) or (nodes and node_line.min() < 1):
             raise ConfigError(
                 "Evaluator('fault_line'): lines are 1-based: 'node_line' must be >= 1 and "
