@@ -87,8 +87,8 @@ def run(args: argparse.Namespace) -> int:
     result = Trainer(config, resume=args.resume).fit()
     print(
         f"{'interrupted' if result.interrupted else 'finished'} after epoch {result.epochs_run}"
-        f"{' (early stop)' if result.stopped_early else ''}; best val loss "
-        f"{result.best_val_loss:.4f} at epoch {result.best_epoch}"
+        f"{' (early stop)' if result.stopped_early else ''}; best epoch {result.best_epoch} "
+        f"by {config.select_by} (val loss there {result.best_val_loss:.4f})"
     )
     print(f"checkpoints, metrics.csv and training.png in {result.output}")
     if result.inference_model:
