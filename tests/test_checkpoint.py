@@ -133,21 +133,11 @@ def test_the_edge_setting_is_saved_with_the_model_and_old_files_read_all(tmp_pat
         _assert_same_outputs(_outputs(model, batch), _outputs(loaded, batch))
 
     # Files written before the setting existed: no "edges" in their config → "all".
-    with safetensors.safe_open(str(inference), framework="pt") as handle:
-        metadata = dict(handle.metadata())
-        tensors = {key: handle.get_tensor(key) for key in handle.keys()}
-    old_config = {k: v for k, v in json.loads(metadata["config"]).items() if k != "edges"}
-    metadata["config"] = json.dumps(old_config)
-    old_inference = tmp_path / "old.safetensors"
-    safetensors.torch.save_file(tensors, str(old_inference), metadata=metadata)
-    payload = torch.load(training, weights_only=True)
-    payload["model_config"] = old_config
-    old_training = tmp_path / "old.pt"
-    torch.save(payload, old_training)
-    for path in (old_inference, old_training):
+    old_files = _files_without_config_key(inference, training, "edges", tmp_path)
+    for path in old_files:
         loaded = load_model_for_inference(path, device="cpu")
         assert loaded.config == ModelConfig(**{**syntax.to_dict(), "edges": "all"})
-    info = load_checkpoint(old_training, _model(6))  # an "all" model takes the old file
+    info = load_checkpoint(old_files[1], _model(6))  # an "all" model takes the old file
     assert info.config.edges == "all"
 
 
@@ -166,20 +156,7 @@ def test_the_confidence_temperature_travels_with_the_model(tmp_path, batch):
     assert fresh.config == calibrated and info.config == calibrated
 
     # Files written before the field existed load as T = 1.
-    with safetensors.safe_open(str(inference), framework="pt") as handle:
-        metadata = dict(handle.metadata())
-        tensors = {key: handle.get_tensor(key) for key in handle.keys()}
-    old_config = {
-        k: v for k, v in json.loads(metadata["config"]).items() if k != "confidence_temperature"
-    }
-    metadata["config"] = json.dumps(old_config)
-    old_inference = tmp_path / "old.safetensors"
-    safetensors.torch.save_file(tensors, str(old_inference), metadata=metadata)
-    payload = torch.load(training, weights_only=True)
-    payload["model_config"] = old_config
-    old_training = tmp_path / "old.pt"
-    torch.save(payload, old_training)
-    for path in (old_inference, old_training):
+    for path in _files_without_config_key(inference, training, "confidence_temperature", tmp_path):
         assert load_model_for_inference(path, device="cpu").config == SMALL
         assert SMALL.confidence_temperature == 1.0
 
@@ -440,3 +417,19 @@ def test_missing_optimizer_state_and_unsafe_values_are_reported(tmp_path):
     with pytest.raises(CheckpointError, match="YantraGNN"):
         save_checkpoint(torch.nn.Linear(2, 2), None, 0, None, None, tmp_path / "d.pt")
     assert not (tmp_path / "d.pt").exists()
+
+
+def _files_without_config_key(inference, training, key, tmp_path):
+    """Copies of an inference file and a checkpoint as written before ``key`` existed."""
+    with safetensors.safe_open(str(inference), framework="pt") as handle:
+        metadata = dict(handle.metadata())
+        tensors = {name: handle.get_tensor(name) for name in handle.keys()}
+    old_config = {k: v for k, v in json.loads(metadata["config"]).items() if k != key}
+    metadata["config"] = json.dumps(old_config)
+    old_inference = tmp_path / f"without-{key}.safetensors"
+    safetensors.torch.save_file(tensors, str(old_inference), metadata=metadata)
+    payload = torch.load(training, weights_only=True)
+    payload["model_config"] = old_config
+    old_training = tmp_path / f"without-{key}.pt"
+    torch.save(payload, old_training)
+    return old_inference, old_training
