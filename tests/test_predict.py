@@ -246,3 +246,13 @@ def test_cli_reports_unreadable_and_bad_files_by_name(tmp_path, model, capsys):
     assert [r["file"] for r in json.loads(captured.out)] == [str(good)]
     with pytest.raises(ConfigError, match="top-k"):
         _cli(["predict", str(good), "--model", str(model_path), "--top-k", "0"])
+
+
+def test_model_paths_with_a_tilde_are_expanded(tmp_path, model, monkeypatch):
+    """The README's ``Predictor.from_pretrained("~/.yantra/...")`` works as in a shell."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    saved = save_model_for_inference(model, "~/.yantra/models/small.safetensors")
+    assert saved == tmp_path / ".yantra" / "models" / "small.safetensors" and saved.is_file()
+    predictor = Predictor.from_pretrained("~/.yantra/models/small.safetensors", device="cpu")
+    direct = Predictor(model, device="cpu").predict(SOURCES[0])
+    assert predictor.predict(SOURCES[0]).confidence == pytest.approx(direct.confidence)

@@ -41,6 +41,7 @@ from torch import nn
 from yantra_gnn.device import DeviceLike, resolve_device
 from yantra_gnn.errors import CheckpointError, ConfigError
 from yantra_gnn.files import atomic_write
+from yantra_gnn.home import expand
 from yantra_gnn.nn.config import ModelConfig
 from yantra_gnn.nn.model import YantraGNN
 from yantra_gnn.schema import FEATURE_SPEC_VERSION
@@ -221,7 +222,7 @@ def save_checkpoint(
         CheckpointError: the model is not a YantraGNN, or metadata / extra_state hold
             values that cannot be stored safely.
     """
-    path = Path(path)
+    path = expand(path)  # "~/..." works as in the shell
     inner = _yantra_model(model, "save_checkpoint")
     metadata = dict(metadata or {})
     try:
@@ -353,7 +354,7 @@ def load_checkpoint(
         CheckpointError: missing, corrupt or foreign file; another feature spec version;
             a config that does not match ``model``.
     """
-    path = Path(path)
+    path = expand(path)  # "~/..." works as in the shell
     target = resolve_device(device)
     payload = _read_checkpoint(path, "cpu")
     inner = _yantra_model(model, "load_checkpoint")
@@ -427,7 +428,7 @@ def set_checkpoint_temperature(
         CheckpointError: the file is not a readable checkpoint, the temperature is not a
             finite number > 0, or ``calibration`` is not JSON-able.
     """
-    path = Path(path)
+    path = expand(path)  # "~/..." works as in the shell
     payload = _read_checkpoint(path, "cpu")
     config = _config_from(path, payload.get("model_config"))
     try:
@@ -457,7 +458,7 @@ def save_model_for_inference(model: nn.Module, path: str | os.PathLike[str]) -> 
     (the ``ModelConfig`` as JSON, label vocabularies included),
     ``feature_spec_version`` (JSON), ``library_version`` and ``timestamp``.
     """
-    path = Path(path)
+    path = expand(path)  # "~/..." works as in the shell
     inner = _yantra_model(model, "save_model_for_inference")
     tensors = {k: v.detach().cpu().contiguous() for k, v in inner.state_dict().items()}
     metadata = {
@@ -485,7 +486,7 @@ def load_model_for_inference(
     Raises:
         CheckpointError: missing, corrupt or foreign file, or another feature spec version.
     """
-    path = Path(path)
+    path = expand(path)  # "~/..." works as in the shell
     target = resolve_device(device)
     if not path.is_file():
         raise CheckpointError(
