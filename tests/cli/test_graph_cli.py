@@ -48,3 +48,15 @@ def test_graph_command_marks_syntax_errors(tmp_path, capsys):
 def test_no_command_prints_help(capsys):
     assert main([]) == 2
     assert "graph" in capsys.readouterr().out
+
+
+def test_unknown_dot_edge_types_are_an_error_before_any_work(tmp_path, capsys):
+    path = tmp_path / "prog.py"
+    path.write_text(SOURCE)
+    out_dot = tmp_path / "g.dot"
+    assert main(["graph", str(path), "--dot", str(out_dot), "--dot-edges", "bogus_edge"]) == 1
+    captured = capsys.readouterr()
+    assert "bogus_edge" in captured.err and "ast_child" in captured.err  # lists valid ones
+    assert captured.out == "" and not out_dot.exists()
+    assert main(["graph", str(path), "--dot", str(out_dot), "--dot-edges", "calls"]) == 0
+    assert "->" in out_dot.read_text()

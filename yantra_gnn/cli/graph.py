@@ -8,7 +8,7 @@ from pathlib import Path
 from yantra_gnn.cli.common import read_source
 from yantra_gnn.errors import SourceError
 from yantra_gnn.graph.builder import CodeGraphBuilder
-from yantra_gnn.graph.export import dumps, summarize, to_dot, to_json
+from yantra_gnn.graph.export import check_edge_types, dumps, summarize, to_dot, to_json
 from yantra_gnn.graph.parse import DEFAULT_MAX_SOURCE_BYTES
 
 NAME = "graph"
@@ -41,6 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    edge_types = tuple(args.dot_edges.split(",")) if args.dot_edges else None
+    check_edge_types(edge_types or ())  # before any work
     source = read_source(args.file)
     builder = CodeGraphBuilder(max_source_bytes=args.max_bytes)
     try:
@@ -59,7 +61,6 @@ def run(args: argparse.Namespace) -> int:
         args.json.write_text(dumps(to_json(data, source)), encoding="utf-8")
         print(f"wrote {args.json}")
     if args.dot:
-        edge_types = tuple(args.dot_edges.split(",")) if args.dot_edges else None
         args.dot.write_text(to_dot(data, source, edge_types), encoding="utf-8")
         print(f"wrote {args.dot} (render: dot -Tsvg {args.dot} -o graph.svg)")
     return 0

@@ -33,6 +33,31 @@ def _option(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
+def _parse_bool(text: str) -> bool:
+    """``true``/``false`` (also ``yes``/``no``, ``on``/``off``, ``1``/``0``); nothing else."""
+    lowered = text.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise argparse.ArgumentTypeError(
+        f"expected true or false (or yes/no, on/off, 1/0), got {text!r}"
+    )
+
+
+def _parse_sizes(text: str) -> tuple[int, ...]:
+    """Comma-separated positive integers, e.g. ``512,512,256``."""
+    try:
+        sizes = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        sizes = ()
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated positive integers such as 512,512,256, got {text!r}"
+        )
+    return sizes
+
+
 def _parser_for(kind: Any) -> Callable[[str], Any] | None:
     """A string → value converter for a field's annotated type."""
     origin = typing.get_origin(kind)
@@ -40,9 +65,9 @@ def _parser_for(kind: Any) -> Callable[[str], Any] | None:
     if origin in (typing.Union, types.UnionType) and len(args) == 1:
         return _parser_for(args[0])
     if origin is tuple:
-        return lambda text: tuple(int(part) for part in text.split(","))
+        return _parse_sizes
     if kind is bool:
-        return lambda text: text.lower() in ("1", "true", "yes", "on")
+        return _parse_bool
     if kind in (int, float, str):
         return kind
     return None

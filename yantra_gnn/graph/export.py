@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from torch_geometric.data import Data
 
+from yantra_gnn.errors import ConfigError
 from yantra_gnn.graph.parse import ERROR_KIND_ID, python_language
 from yantra_gnn.schema import EDGE_TYPES, FORWARD_EDGE_TYPES
 
@@ -85,10 +87,24 @@ _DOT_STYLE = {
 }
 
 
+def check_edge_types(names: Iterable[str]) -> None:
+    """Raise :class:`ConfigError` listing the valid names if any is not a forward edge type."""
+    unknown = sorted(set(names) - set(FORWARD_EDGE_TYPES))
+    if unknown:
+        raise ConfigError(
+            f"unknown edge type(s) {unknown}; choose from {', '.join(FORWARD_EDGE_TYPES)}"
+        )
+
+
 def to_dot(
     data: Data, source: str | bytes | None = None, edge_types: tuple[str, ...] | None = None
 ) -> str:
-    """Graphviz DOT of the graph's forward edges (reverse edges are implied)."""
+    """Graphviz DOT of the graph's forward edges (reverse edges are implied).
+
+    Raises:
+        ConfigError: ``edge_types`` names a type that is not a forward edge type.
+    """
+    check_edge_types(edge_types or ())
     lines = _source_lines(source)
     wanted = set(edge_types or FORWARD_EDGE_TYPES)
     out = ["digraph code {", '  node [shape=box, fontname="monospace", fontsize=10];']
