@@ -16,6 +16,7 @@ from yantra_gnn.errors import (
     ConfigError,
     EmptySourceError,
     SourceEncodingError,
+    SourceError,
     SourceTypeError,
 )
 from yantra_gnn.graph import CodeGraphBuilder
@@ -256,3 +257,31 @@ def test_model_paths_with_a_tilde_are_expanded(tmp_path, model, monkeypatch):
     predictor = Predictor.from_pretrained("~/.yantra/models/small.safetensors", device="cpu")
     direct = Predictor(model, device="cpu").predict(SOURCES[0])
     assert predictor.predict(SOURCES[0]).confidence == pytest.approx(direct.confidence)
+
+
+def test_a_path_is_read_and_a_path_like_string_warns(tmp_path, predictor, monkeypatch):
+    from pathlib import Path
+
+    program = tmp_path / "solution.py"
+    program.write_text(SOURCES[0])
+    from_path = predictor.predict(program)
+    assert from_path.confidence == pytest.approx(predictor.predict(SOURCES[0]).confidence)
+    monkeypatch.chdir(tmp_path)
+    with pytest.warns(UserWarning, match=r"Path\('solution.py'\)"):
+        predictor.predict("solution.py")  # the text "solution.py", not the file
+    with pytest.raises(SourceError, match="missing.py: no such file"):
+        predictor.predict(Path(tmp_path / "missing.py"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        predictor.predict(SOURCES[1])  # ordinary source: no warning
+
+
+def test_cli_max_bytes_caps_files_and_names_the_option(tmp_path, model, capsys):
+    model_path = save_model_for_inference(model, tmp_path / "model.safetensors")
+    big = tmp_path / "big.py"
+    big.write_text(SOURCES[0] * 20)
+    argv = ["predict", str(big), "--model", str(model_path), "--json"]
+    assert _cli([*argv, "--max-bytes", "100"]) == 1
+    err = capsys.readouterr().err
+    assert "big.py" in err and "--max-bytes" in err
+    assert _cli(argv) == 0

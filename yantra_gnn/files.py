@@ -16,11 +16,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
+from yantra_gnn.errors import SourceError
+
 __all__ = [
     "atomic_write",
     "atomic_write_text",
     "open_temporary",
     "process_is_gone",
+    "read_source_file",
     "remove_stale_temporaries",
     "replace_with",
 ]
@@ -104,3 +107,21 @@ def atomic_write(
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
     """:func:`atomic_write` of ``text`` as UTF-8."""
     return atomic_write(path, text.encode("utf-8"))
+
+
+def read_source_file(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of a source file, with one clear error naming the file.
+
+    Raises:
+        SourceError: ``PATH: no such file``, ``PATH: is a directory, ...`` or
+            ``PATH: cannot read the file (REASON)``.
+    """
+    path = Path(path).expanduser()
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise SourceError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise SourceError(f"{path}: is a directory, expected a Python file") from None
+    except OSError as error:
+        raise SourceError(f"{path}: cannot read the file ({error.strerror or error})") from None

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,12 +24,14 @@ from torch_geometric.data import Batch, Data
 from yantra_gnn.checkpoint import load_model_for_inference
 from yantra_gnn.device import DeviceLike, batch_to_device, resolve_device
 from yantra_gnn.errors import ConfigError, SourceTypeError, YantraError
+from yantra_gnn.files import read_source_file
 from yantra_gnn.graph import FEATURE_DIM, CodeGraphBuilder
 from yantra_gnn.nn.model import YantraGNN
 
 logger = logging.getLogger(__name__)
 
-Source = str | bytes
+#: A program: its text, its UTF-8 bytes, or the path of its file (``pathlib.Path``).
+Source = str | bytes | os.PathLike[str]
 
 
 @dataclass
@@ -116,7 +120,20 @@ class Predictor:
         return f"{self.__class__.__name__}({self.model!r}, device={self.device})"
 
     def build_graph(self, source: Source) -> Data:
-        """The model's input graph for ``source``: always built with ``strip_imports=True``."""
+        """The model's input graph for ``source``: always built with ``strip_imports=True``.
+
+        A ``Path`` is read; a ``str`` is the program's text (a warning says so when it is
+        also the name of an existing ``.py`` file: pass ``Path(name)`` to read the file).
+        """
+        if isinstance(source, os.PathLike):
+            source = read_source_file(source)
+        elif isinstance(source, str) and _looks_like_a_path(source):
+            warnings.warn(
+                f"predict got the string {source!r}, which names an existing file: it is "
+                f"read as Python source, not as a path; pass Path({source!r}) to read the file",
+                UserWarning,
+                stacklevel=3,
+            )
         return self.builder.build(source, strip_imports=True)
 
     def predict(self, source: Source) -> Prediction:
@@ -135,7 +152,7 @@ class Predictor:
 
     def embed(self, sources: Sequence[Source] | Source, batch_size: int = 32) -> np.ndarray:
         """Code embeddings, float32 ``[n, embedding_dim]`` (a single source gives ``n = 1``)."""
-        if isinstance(sources, str | bytes):
+        if isinstance(sources, str | bytes | os.PathLike):
             sources = [sources]
         predictions = self.predict_batch(sources, batch_size=batch_size)
         if not predictions:
@@ -152,7 +169,7 @@ class Predictor:
         return predictions
 
     def _build_all(self, sources: Sequence[Source]) -> list[Data]:
-        if isinstance(sources, str | bytes) or not isinstance(sources, Sequence):
+        if isinstance(sources, str | bytes | os.PathLike) or not isinstance(sources, Sequence):
             raise SourceTypeError(
                 f"predict_batch takes a list of sources, got {type(sources).__name__}; "
                 "use predict() for one source"
@@ -205,3 +222,13 @@ class Predictor:
                 )
             )
         return predictions
+
+
+def _looks_like_a_path(text: str) -> bool:
+    """One short line ending in ``.py`` that names an existing file."""
+    if "\n" in text or len(text) > 4096 or not text.strip().endswith(".py"):
+        return False
+    try:
+        return Path(text.strip()).expanduser().is_file()
+    except OSError:
+        return False

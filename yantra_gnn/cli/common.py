@@ -8,7 +8,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from yantra_gnn.errors import SourceError, YantraError
+from yantra_gnn.errors import YantraError
+from yantra_gnn.files import read_source_file
+from yantra_gnn.graph import DEFAULT_MAX_SOURCE_BYTES
 
 
 def run_handler(
@@ -49,19 +51,18 @@ def standalone_main(module_name: str, argv: list[str] | None = None) -> int:
 
 
 def read_source(path: Path) -> bytes:
-    """The bytes of a source file (``-`` is stdin), with one clear error naming the file.
-
-    Raises:
-        SourceError: ``PATH: no such file``, ``PATH: is a directory, ...`` or
-            ``PATH: cannot read the file (REASON)``.
-    """
+    """The bytes of a source file, or of stdin for ``-``; errors name the file."""
     if str(path) == "-":
         return sys.stdin.buffer.read()
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise SourceError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise SourceError(f"{path}: is a directory, expected a Python file") from None
-    except OSError as error:
-        raise SourceError(f"{path}: cannot read the file ({error.strerror or error})") from None
+    return read_source_file(path)
+
+
+def add_max_bytes_argument(parser: argparse.ArgumentParser) -> None:
+    """``--max-bytes``: the source size cap of the graph builder."""
+    parser.add_argument(
+        "--max-bytes",
+        type=int,
+        default=DEFAULT_MAX_SOURCE_BYTES,
+        metavar="N",
+        help=f"refuse files larger than N bytes (default {DEFAULT_MAX_SOURCE_BYTES:,})",
+    )

@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from yantra_gnn.cli.common import read_source
+from yantra_gnn.cli.common import add_max_bytes_argument, read_source
 from yantra_gnn.errors import SourceError
 from yantra_gnn.graph.builder import CodeGraphBuilder
 from yantra_gnn.graph.export import check_edge_types, dumps, summarize, to_dot, to_json
-from yantra_gnn.graph.parse import DEFAULT_MAX_SOURCE_BYTES
 
 NAME = "graph"
 HELP = "build the AST + dataflow graph of a Python file"
@@ -32,12 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--strip-imports", action="store_true", help="remove import statements first"
     )
-    parser.add_argument(
-        "--max-bytes",
-        type=int,
-        default=DEFAULT_MAX_SOURCE_BYTES,
-        help=f"refuse files larger than this (default {DEFAULT_MAX_SOURCE_BYTES:,})",
-    )
+    add_max_bytes_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from torch_geometric.data import Data
 
-from yantra_gnn.cli.common import read_source
+from yantra_gnn.cli.common import add_max_bytes_argument, read_source
 from yantra_gnn.errors import ConfigError, YantraError
+from yantra_gnn.graph import CodeGraphBuilder
 from yantra_gnn.predict import Prediction, Predictor
 
 NAME = "predict"
@@ -35,12 +36,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--embedding", action="store_true", help="include the 256-d embedding in --json output"
     )
+    add_max_bytes_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.top_k < 1:
         raise ConfigError(f"--top-k must be at least 1, got {args.top_k}")
-    predictor = Predictor.from_pretrained(args.model, device=args.device)
+    predictor = Predictor.from_pretrained(
+        args.model, device=args.device, builder=CodeGraphBuilder(max_source_bytes=args.max_bytes)
+    )
     names: list[str] = []
     graphs: list[Data] = []
     failures = 0

@@ -87,7 +87,8 @@ def decode_source(source: object, max_source_bytes: int = DEFAULT_MAX_SOURCE_BYT
     if len(data) > max_source_bytes:
         raise SourceTooLargeError(
             f"source is {len(data):,} bytes, over the cap of {max_source_bytes:,} bytes; "
-            f"raise CodeGraphBuilder(max_source_bytes=...) if you really mean it"
+            f"raise the cap if you mean it (CodeGraphBuilder(max_source_bytes=...), or "
+            f"--max-bytes on the command line)"
         )
     if not data.strip():
         raise EmptySourceError(
