@@ -285,3 +285,27 @@ def test_cli_max_bytes_caps_files_and_names_the_option(tmp_path, model, capsys):
     err = capsys.readouterr().err
     assert "big.py" in err and "--max-bytes" in err
     assert _cli(argv) == 0
+
+
+def test_forward_threads_are_set_per_call_and_restored(model, monkeypatch):
+    seen = []
+    real_forward = model.forward
+
+    def spy(*args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return real_forward(*args, **kwargs)
+
+    monkeypatch.setattr(model, "forward", spy)
+    original = torch.get_num_threads()
+    torch.set_num_threads(2)  # the caller's setting, which predict must leave as it was
+    try:
+        one = Predictor(model, device="cpu")  # the default: one thread
+        assert one.num_threads == 1
+        one.predict(SOURCES[0])
+        Predictor(model, device="cpu", num_threads=None).predict(SOURCES[0])  # leave torch's
+        assert seen == [1, 2]
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(original)
+    with pytest.raises(ConfigError, match="num_threads"):
+        Predictor(model, device="cpu", num_threads=0)

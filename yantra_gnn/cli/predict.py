@@ -12,7 +12,7 @@ from torch_geometric.data import Data
 from yantra_gnn.cli.common import add_max_bytes_argument, read_source
 from yantra_gnn.errors import ConfigError, YantraError
 from yantra_gnn.graph import CodeGraphBuilder
-from yantra_gnn.predict import Prediction, Predictor
+from yantra_gnn.predict import DEFAULT_NUM_THREADS, Prediction, Predictor
 
 NAME = "predict"
 HELP = "predict confidence, imports and bugs for Python files"
@@ -36,6 +36,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--embedding", action="store_true", help="include the 256-d embedding in --json output"
     )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=DEFAULT_NUM_THREADS,
+        metavar="N",
+        help=f"CPU threads per forward pass (default {DEFAULT_NUM_THREADS}: steady latency on a "
+        "busy machine; docs/model.md)",
+    )
     add_max_bytes_argument(parser)
 
 
@@ -43,7 +51,10 @@ def run(args: argparse.Namespace) -> int:
     if args.top_k < 1:
         raise ConfigError(f"--top-k must be at least 1, got {args.top_k}")
     predictor = Predictor.from_pretrained(
-        args.model, device=args.device, builder=CodeGraphBuilder(max_source_bytes=args.max_bytes)
+        args.model,
+        device=args.device,
+        builder=CodeGraphBuilder(max_source_bytes=args.max_bytes),
+        num_threads=args.threads,
     )
     names: list[str] = []
     graphs: list[Data] = []
