@@ -243,6 +243,7 @@ def test_torch_compile_prefix_is_handled_on_load(tmp_path, batch):
     path = save_checkpoint(model, None, 2, None, None, tmp_path / "c.pt")
     payload = torch.load(path, weights_only=True)
     payload["model_state"] = {f"_orig_mod.{k}": v for k, v in payload["model_state"].items()}
+    del payload["payload_sha256"]  # as another tool (or an older version) would write it
     torch.save(payload, path)
     fresh = _model(9)
     load_checkpoint(path, fresh)
@@ -426,10 +427,39 @@ def _files_without_config_key(inference, training, key, tmp_path):
         tensors = {name: handle.get_tensor(name) for name in handle.keys()}
     old_config = {k: v for k, v in json.loads(metadata["config"]).items() if k != key}
     metadata["config"] = json.dumps(old_config)
+    del metadata["tensors_sha256"]  # older files carry no checksum either
     old_inference = tmp_path / f"without-{key}.safetensors"
     safetensors.torch.save_file(tensors, str(old_inference), metadata=metadata)
     payload = torch.load(training, weights_only=True)
     payload["model_config"] = old_config
+    del payload["payload_sha256"]
     old_training = tmp_path / f"without-{key}.pt"
     torch.save(payload, old_training)
     return old_inference, old_training
+
+
+def test_content_changed_after_saving_fails_the_checksum(tmp_path):
+    """A flipped value that still loads (NaN optimizer state, another weight) is refused."""
+    model = _model(11)
+    optimizer = torch.optim.Adam(model.parameters())
+    path = save_checkpoint(model, optimizer, 1, 0.5, 0.6, tmp_path / "c.pt")
+    assert load_checkpoint(path, _model(12)).epoch == 1  # intact: loads
+    payload = torch.load(path, weights_only=True)
+    name = next(iter(payload["model_state"]))
+    payload["model_state"][name] = payload["model_state"][name].clone()
+    payload["model_state"][name].view(-1)[0] += 1.0
+    tampered = tmp_path / "tampered.pt"
+    torch.save(payload, tampered)
+    fresh = _model(13)
+    before = {k: v.clone() for k, v in fresh.state_dict().items()}
+    with pytest.raises(CheckpointError, match="tampered.pt fails its checksum"):
+        load_checkpoint(tampered, fresh)
+    assert all(torch.equal(before[k], v) for k, v in fresh.state_dict().items())
+
+    inference = save_model_for_inference(model, tmp_path / "m.safetensors")
+    data = bytearray(inference.read_bytes())
+    data[-3] ^= 0x40  # a bit in the last weight
+    flipped = tmp_path / "flipped.safetensors"
+    flipped.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match="flipped.safetensors fails its checksum"):
+        load_model_for_inference(flipped, device="cpu")

@@ -20,6 +20,7 @@ file intact.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import logging
 import os
@@ -259,9 +260,61 @@ def save_checkpoint(
         "metadata": metadata,
         "extra_state": extra_state,
     }
-    atomic_write(path, lambda handle: torch.save(payload, handle))
+    checked = _with_checksum(payload)
+    atomic_write(path, lambda handle: torch.save(checked, handle))
     logger.info("saved checkpoint (epoch %d) to %s", epoch, path)
     return path
+
+
+def _digest(value: Any) -> str:
+    """SHA-256 of a payload of tensors and plain data, the same in every process.
+
+    Dict keys are taken in sorted order; a tensor contributes its dtype, shape and raw
+    bytes, any other leaf its type and ``repr``.
+    """
+    digest = hashlib.sha256()
+    # (is_key, item) pairs: a dict key is hashed as text, never walked into.
+    stack: list[tuple[bool, Any]] = [(False, value)]
+    while stack:
+        is_key, item = stack.pop()
+        if is_key:
+            digest.update(f"K{item!r}".encode())
+        elif isinstance(item, torch.Tensor):
+            flat = item.detach().cpu().contiguous().reshape(-1)
+            digest.update(f"T{item.dtype}{tuple(item.shape)}".encode())
+            digest.update(flat.view(torch.uint8).numpy().tobytes())
+        elif isinstance(item, Mapping):
+            keys = sorted(item, key=repr)
+            digest.update(f"D{len(keys)}".encode())
+            for key in reversed(keys):
+                stack.append((False, item[key]))
+                stack.append((True, key))
+        elif isinstance(item, list | tuple):
+            digest.update(f"L{type(item).__name__}{len(item)}".encode())
+            stack.extend((False, element) for element in reversed(item))
+        else:
+            digest.update(f"V{type(item).__name__}:{item!r}".encode())
+    return digest.hexdigest()
+
+
+def _with_checksum(payload: dict[str, Any]) -> dict[str, Any]:
+    """``payload`` plus ``payload_sha256``, the digest of everything else in it."""
+    body = {k: v for k, v in payload.items() if k != "payload_sha256"}
+    return {**body, "payload_sha256": _digest(body)}
+
+
+def _verify_checksum(path: Path, payload: dict[str, Any]) -> None:
+    """A checkpoint whose content changed since it was saved is refused (files written
+    before checksums were stored have none and are read as they are)."""
+    saved = payload.get("payload_sha256")
+    if saved is None:
+        return
+    body = {k: v for k, v in payload.items() if k != "payload_sha256"}
+    if _digest(body) != saved:
+        raise CheckpointError(
+            f"checkpoint {path} fails its checksum: its content changed after it was saved "
+            "(flipped bytes on disk or an edit); use another checkpoint or retrain"
+        )
 
 
 def _read_checkpoint(path: Path, map_location: torch.device | str) -> dict[str, Any]:
@@ -301,6 +354,7 @@ def _read_checkpoint(path: Path, map_location: torch.device | str) -> dict[str, 
             f"version that wrote it ({payload.get('library_version')!r})"
         )
     _check_feature_spec(path, payload.get("feature_spec_version"))
+    _verify_checksum(path, payload)
     return payload
 
 
@@ -446,7 +500,8 @@ def set_checkpoint_temperature(
                 f"calibration record for {path} is not JSON-serialisable ({error})"
             ) from error
         payload["metadata"] = metadata
-    atomic_write(path, lambda handle: torch.save(payload, handle))
+    checked = _with_checksum(payload)
+    atomic_write(path, lambda handle: torch.save(checked, handle))
     logger.info("saved confidence temperature %.4f into %s", config.confidence_temperature, path)
     return path
 
@@ -468,6 +523,7 @@ def save_model_for_inference(model: nn.Module, path: str | os.PathLike[str]) -> 
         "feature_spec_version": json.dumps(FEATURE_SPEC_VERSION),
         "library_version": __version__,
         "timestamp": _timestamp(),
+        "tensors_sha256": _digest(tensors),
     }
     data = safetensors.torch.save(tensors, metadata=metadata)
     atomic_write(path, data)
@@ -544,4 +600,10 @@ def _read_safetensors(path: Path) -> tuple[ModelConfig, dict[str, torch.Tensor]]
             f"{path} has unreadable model metadata ({error}); {what_to_do}"
         ) from error
     _check_feature_spec(path, feature_spec)
+    saved = metadata.get("tensors_sha256")
+    if saved is not None and _digest(state) != saved:
+        raise CheckpointError(
+            f"model file {path} fails its checksum: its weights changed after it was saved "
+            "(flipped bytes on disk or an edit); use another model file"
+        )
     return _config_from(path, config_values), state
