@@ -463,3 +463,68 @@ def test_content_changed_after_saving_fails_the_checksum(tmp_path):
     flipped.write_bytes(bytes(data))
     with pytest.raises(CheckpointError, match="flipped.safetensors fails its checksum"):
         load_model_for_inference(flipped, device="cpu")
+
+
+def _damaged(tmp_path, name, change):
+    """A copy of a small checkpoint with ``change(payload)`` applied (no checksum)."""
+    model = _model(14)
+    path = save_checkpoint(
+        model, torch.optim.Adam(model.parameters()), 1, None, None, tmp_path / "ok.pt"
+    )
+    payload = torch.load(path, weights_only=True)
+    del payload["payload_sha256"]  # as a damaged file from before checksums would be
+    payload["model_state"] = dict(payload["model_state"])
+    change(payload)
+    damaged = tmp_path / f"{name}.pt"
+    torch.save(payload, damaged)
+    return damaged
+
+
+def _first_weight(payload):
+    return next(iter(payload["model_state"]))
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "message"),
+    [
+        ("no_weights", lambda p: p.pop("model_state"), "holds no model weights"),
+        ("epoch", lambda p: p.__setitem__("epoch", "x"), "invalid epoch"),
+        (
+            "nan",
+            lambda p: p["model_state"].__setitem__(
+                _first_weight(p), torch.full_like(p["model_state"][_first_weight(p)], float("nan"))
+            ),
+            "NaN or infinite",
+        ),
+        (
+            "dtype",
+            lambda p: p["model_state"].__setitem__(
+                _first_weight(p), p["model_state"][_first_weight(p)].to(torch.int64)
+            ),
+            "torch.int64",
+        ),
+        (
+            "huge",  # 1e6-wide layers: refused from the meta-device check, nothing allocated
+            lambda p: p.__setitem__(
+                "model_config", {**p["model_config"], "layer_channels": [1_000_000, 1_000_000]}
+            ),
+            "do not fit its own config",
+        ),
+    ],
+)
+def test_damaged_checkpoints_are_checkpoint_errors_naming_the_file(tmp_path, name, change, message):
+    damaged = _damaged(tmp_path, name, change)
+    with pytest.raises(CheckpointError, match=message) as error_info:
+        load_model_for_inference(damaged, device="cpu")
+    assert f"{name}.pt" in str(error_info.value)
+
+
+def test_an_optimizer_state_that_does_not_fit_leaves_the_weights_alone(tmp_path):
+    damaged = _damaged(
+        tmp_path, "optimizer", lambda p: p.__setitem__("optimizer_state", {"state": 3})
+    )
+    model = _model(15)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    with pytest.raises(CheckpointError, match="optimizer.pt: optimizer state does not fit"):
+        load_checkpoint(damaged, model, torch.optim.Adam(model.parameters()))
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())

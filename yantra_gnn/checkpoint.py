@@ -355,7 +355,46 @@ def _read_checkpoint(path: Path, map_location: torch.device | str) -> dict[str, 
         )
     _check_feature_spec(path, payload.get("feature_spec_version"))
     _verify_checksum(path, payload)
+    state = payload.get("model_state")
+    if not isinstance(state, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()
+    ):
+        raise CheckpointError(
+            f"{path} holds no model weights (model_state must map names to tensors); "
+            "the file is damaged: use another checkpoint"
+        )
+    epoch = payload.get("epoch")
+    if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
+        raise CheckpointError(f"{path} holds an invalid epoch {epoch!r}; the file is damaged")
     return payload
+
+
+def _check_state(path: Path, config: ModelConfig, state: Mapping[str, torch.Tensor]) -> None:
+    """The saved weights are exactly the tensors ``config`` builds (names, shapes, dtypes),
+    all finite; checked on the ``meta`` device, so a hostile config allocates nothing."""
+    try:
+        with torch.device("meta"):
+            expected = YantraGNN(config).state_dict()
+    except Exception as error:  # any config that cannot build a model
+        raise CheckpointError(f"{path}: its model config cannot build a model ({error})") from error
+    missing, unexpected = sorted(set(expected) - set(state)), sorted(set(state) - set(expected))
+    if missing or unexpected:
+        raise CheckpointError(
+            f"{path}: its weights do not fit its own config (missing {missing[:4]}, "
+            f"unexpected {unexpected[:4]}); the file is damaged or was edited"
+        )
+    for name, tensor in state.items():
+        want = expected[name]
+        if tensor.shape != want.shape or tensor.dtype != want.dtype:
+            raise CheckpointError(
+                f"{path}: weight {name!r} is {tensor.dtype} {tuple(tensor.shape)}, its config "
+                f"needs {want.dtype} {tuple(want.shape)}; the file is damaged or was edited"
+            )
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise CheckpointError(
+                f"{path}: weight {name!r} holds NaN or infinite values (a corrupt file or a "
+                "diverged run); use another checkpoint"
+            )
 
 
 def _check_feature_spec(path: Path, saved: Any) -> None:
@@ -424,11 +463,9 @@ def load_checkpoint(
             "load_model_for_inference"
         )
     state = _strip_compile_prefix(payload["model_state"])
-    try:
-        inner.load_state_dict(state, strict=True)
-    except RuntimeError as error:
-        raise CheckpointError(f"{path}: model weights do not fit the model: {error}") from error
-    inner.config = saved_config
+    _check_state(path, saved_config, state)
+    # Optimizer and scheduler states are loaded before the weights: when one of them does
+    # not fit, the error leaves the model's weights as they were.
     inner.to(target)
     if optimizer is not None:
         if payload.get("optimizer_state") is None:
@@ -443,7 +480,18 @@ def load_checkpoint(
     if scheduler is not None:
         if payload.get("scheduler_state") is None:
             raise CheckpointError(f"{path} holds no scheduler state; load without scheduler=")
-        scheduler.load_state_dict(payload["scheduler_state"])
+        try:
+            scheduler.load_state_dict(payload["scheduler_state"])
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            raise CheckpointError(
+                f"{path}: scheduler state does not fit the given scheduler ({error})"
+            ) from error
+    try:
+        inner.load_state_dict(state, strict=True)
+    except RuntimeError as error:
+        raise CheckpointError(f"{path}: model weights do not fit the model: {error}") from error
+    inner.config = saved_config
+    inner.to(target)
     if restore_rng:
         if payload.get("rng_state") is None:
             raise CheckpointError(f"{path} holds no RNG state; load with restore_rng=False")
@@ -556,6 +604,7 @@ def load_model_for_inference(
         state = _strip_compile_prefix(payload["model_state"])
     else:
         config, state = _read_safetensors(path)
+    _check_state(path, config, state)
     model = YantraGNN(config)
     try:
         model.load_state_dict(state, strict=True)
