@@ -277,10 +277,33 @@ def test_unreachable_hub_names_the_offline_option(monkeypatch: pytest.MonkeyPatc
         )
 
     monkeypatch.setattr(datasets, "load_dataset", unreachable)
+    # The host answers (a flaky hub): the error then comes from the datasets client.
+    monkeypatch.setattr(codecontests, "_hub_unreachable_reason", lambda: None)
     with pytest.raises(DatasetError, match="--from PATH") as caught:
         iter_problems(None)
     assert "Couldn't reach" in str(caught.value)
     assert calls == [("deepmind/code_contests", {"split": "train", "streaming": True})]
+
+
+def test_an_unreachable_hub_host_fails_at_once_without_the_client_retries(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import socket
+
+    import datasets
+
+    def no_route(address: tuple[str, int], timeout: float) -> None:
+        assert timeout <= 5
+        raise OSError(-2, "Name or service not known")
+
+    def must_not_run(*args: object, **kwargs: object) -> None:
+        raise AssertionError("load_dataset ran: the client would retry for ~30 s")
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(socket, "create_connection", no_route)
+    monkeypatch.setattr(datasets, "load_dataset", must_not_run)
+    with pytest.raises(DatasetError, match="unreachable from this machine.*--from PATH"):
+        iter_problems(None)
 
 
 def test_cli_main_end_to_end(twenty: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

@@ -25,6 +25,7 @@ import json
 import logging
 import os
 import random
+import socket
 import statistics
 import tempfile
 import time
@@ -227,11 +228,39 @@ def _iter_dataset(dataset: Iterable[dict], describe: str, hint: str = "") -> Ite
         ) from error
 
 
+def _hub_unreachable_reason(timeout_s: float = 3.0) -> str | None:
+    """Why the hub's host cannot be reached (``None`` when a TCP connection opens).
+
+    One quick connection attempt, so an offline machine gets one clear error at once
+    instead of the ``datasets`` client's retries (about 30 s of repeated warnings).
+    ``HF_HUB_OFFLINE`` is left to ``datasets``, which then fails without network calls.
+    """
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on"):
+        return None
+    from urllib.parse import urlsplit
+
+    from huggingface_hub import constants
+
+    url = urlsplit(constants.ENDPOINT)
+    host, port = (
+        url.hostname or "huggingface.co",
+        url.port or (443 if url.scheme == "https" else 80),
+    )
+    try:
+        socket.create_connection((host, port), timeout=timeout_s).close()
+    except OSError as error:
+        return f"{host}:{port}: {error.strerror or error}"
+    return None
+
+
 def _iter_hub(split: str, streaming: bool) -> Iterator[dict]:
     """Open the hub dataset now (so an unreachable hub fails before any output is made)."""
     import datasets
     from datasets.exceptions import DatasetsError
 
+    reason = _hub_unreachable_reason()
+    if reason is not None:
+        raise _hub_error(ConnectionError(f"the hub is unreachable from this machine ({reason})"))
     try:
         dataset = datasets.load_dataset(HUB_DATASET, split=split, streaming=streaming)
     except (OSError, DatasetsError) as error:
