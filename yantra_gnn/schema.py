@@ -54,6 +54,10 @@ DATAFLOW_EDGE_TYPES: tuple[str, ...] = tuple(
     name for kind in DATAFLOW_EDGE_KINDS for name in (kind, f"{kind}_rev")
 )
 
+#: The edge settings (``ModelConfig.edges``, ``--edges``) → the edge types read: every
+#: edge, or the syntax edges only (the ablation that shows what the dataflow edges add).
+EDGE_SETS: dict[str, tuple[str, ...]] = {"all": EDGE_TYPES, "syntax": SYNTAX_EDGE_TYPES}
+
 #: Typed message passing: one SAGEConv aggregation for syntax edges, one for dataflow
 #: edges (``ModelConfig(edge_groups=SYNTAX_DATAFLOW_GROUPS)``). Not the default: on the
 #: measurements in docs/model.md it learned no better than one group and costs 1.4×.

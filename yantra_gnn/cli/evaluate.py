@@ -21,8 +21,8 @@ from yantra_gnn.evaluation.sets import (
     humaneval_eval_set,
 )
 from yantra_gnn.files import atomic_write_text
-from yantra_gnn.graph.transforms import EDGE_SETS
 from yantra_gnn.home import CACHE_DIR, SANDBOX_CACHE_DIR
+from yantra_gnn.schema import EDGE_SETS
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=int, default=64, help="graphs per forward pass")
     parser.add_argument(
         "--edges",
-        choices=EDGE_SETS,
+        choices=tuple(EDGE_SETS),
         help="check that the model reads these edges (it applies its own saved edge "
         "setting; an --edges that contradicts it is an error)",
     )

@@ -17,13 +17,10 @@ from torch_geometric.data import Data
 from torch_geometric.transforms import BaseTransform
 
 from yantra_gnn.errors import ConfigError
-from yantra_gnn.schema import EDGE_TYPES, SYNTAX_EDGE_TYPES
+from yantra_gnn.schema import EDGE_SETS, EDGE_TYPES, SYNTAX_EDGE_TYPES
 
 #: Edge types kept by :class:`SyntaxEdgesOnly`.
 SYNTAX_EDGE_IDS: tuple[int, ...] = tuple(EDGE_TYPES.index(name) for name in SYNTAX_EDGE_TYPES)
-
-#: ``--edges`` choices of the evaluate command: all edges, or syntax edges only.
-EDGE_SETS: tuple[str, ...] = ("all", "syntax")
 
 
 class SyntaxEdgesOnly(BaseTransform):
@@ -59,4 +56,4 @@ def edge_transform(edges: str) -> BaseTransform | None:
         return None
     if edges == "syntax":
         return SyntaxEdgesOnly()
-    raise ConfigError(f"unknown edge set {edges!r}; choose one of {EDGE_SETS}")
+    raise ConfigError(f"unknown edge set {edges!r}; choose one of {tuple(EDGE_SETS)}")

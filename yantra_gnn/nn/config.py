@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from yantra_gnn.errors import ConfigError
-from yantra_gnn.schema import BUG_CLASSES, EDGE_TYPES, FEATURE_DIM, SYNTAX_EDGE_TYPES
+from yantra_gnn.schema import BUG_CLASSES, EDGE_SETS, FEATURE_DIM
 
 #: The node feature width the graph builder writes. ``YantraGNN`` checks its input width.
 DEFAULT_IN_CHANNELS = FEATURE_DIM
@@ -54,11 +54,6 @@ DEFAULT_IMPORT_VOCAB: tuple[str, ...] = (
 
 ACTIVATIONS: tuple[str, ...] = ("relu", "gelu", "silu", "elu", "leaky_relu", "tanh")
 POOLINGS: tuple[str, ...] = ("mean", "mean_max", "attention")
-
-#: ``ModelConfig.edges`` choices → the edge types the model reads: every edge, or the
-#: syntax edges only (AST child, next sibling, next token and their reverses: the
-#: ablation that shows what the dataflow edges add).
-EDGE_SETS: dict[str, tuple[str, ...]] = {"all": EDGE_TYPES, "syntax": SYNTAX_EDGE_TYPES}
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ from torch import Tensor, nn
 from torch_geometric.data import Batch, Data
 
 from yantra_gnn.errors import ConfigError
-from yantra_gnn.nn.config import EDGE_SETS, ModelConfig
+from yantra_gnn.nn.config import ModelConfig
 from yantra_gnn.nn.encoder import GraphPooling, SAGEEncoder
 from yantra_gnn.nn.heads import BugLocationHead, MLPHead
-from yantra_gnn.schema import EDGE_TYPES
+from yantra_gnn.schema import EDGE_SETS, EDGE_TYPES
 
 
 @dataclass
