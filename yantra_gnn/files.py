@@ -10,6 +10,7 @@ removes every such file whose writer process ``PID`` is gone.
 
 from __future__ import annotations
 
+import glob
 import os
 import tempfile
 from collections.abc import Callable
@@ -44,17 +45,12 @@ def remove_stale_temporaries(path: Path) -> int:
     """Remove the ``.NAME.PID.*.tmp`` files beside ``path`` left by dead writers; returns
     how many were removed."""
     removed = 0
-    for temporary in path.parent.glob(f".{glob_escape(path.name)}.*.tmp"):
+    for temporary in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
         pid_text = temporary.name[len(path.name) + 2 :].split(".", 1)[0]
         if pid_text.isdigit() and process_is_gone(int(pid_text)):
             temporary.unlink(missing_ok=True)
             removed += 1
     return removed
-
-
-def glob_escape(name: str) -> str:
-    """``name`` with glob's special characters matched literally."""
-    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
 
 
 def open_temporary(path: Path, mode: str = "wb") -> IO:
