@@ -194,6 +194,11 @@ def validate_problem_row(row: object) -> str | None:
 # --------------------------------------------------------------------------- reading
 
 
+def _hub_offline() -> bool:
+    """Whether ``HF_HUB_OFFLINE`` asks the hub client not to use the network."""
+    return os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on")
+
+
 def _hub_error(error: BaseException) -> DatasetError:
     from datasets.exceptions import DatasetNotFoundError
 
@@ -205,11 +210,7 @@ def _hub_error(error: BaseException) -> DatasetError:
         f"{what}. Offline, pass a local copy of CodeContests with --from PATH "
         "(a .jsonl / .json / .parquet file in the Hugging Face schema, or a directory of "
         "the dataset's parquet files, e.g. a clone of the hub repository)."
-        + (
-            ""
-            if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on")
-            else " Set HF_HUB_OFFLINE=1 to skip the hub's connection retries."
-        )
+        + ("" if _hub_offline() else " Set HF_HUB_OFFLINE=1 to skip the hub's connection retries.")
     )
 
 
@@ -235,7 +236,7 @@ def _hub_unreachable_reason(timeout_s: float = 3.0) -> str | None:
     instead of the ``datasets`` client's retries (about 30 s of repeated warnings).
     ``HF_HUB_OFFLINE`` is left to ``datasets``, which then fails without network calls.
     """
-    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on"):
+    if _hub_offline():
         return None
     from urllib.parse import urlsplit
 
