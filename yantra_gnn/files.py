@@ -23,6 +23,7 @@ __all__ = [
     "atomic_write",
     "atomic_write_text",
     "open_temporary",
+    "left_by_a_dead_process",
     "process_is_gone",
     "read_source_file",
     "remove_stale_temporaries",
@@ -41,13 +42,21 @@ def process_is_gone(pid: int) -> bool:
     return False
 
 
+def left_by_a_dead_process(name: str, prefix: str, separator: str) -> bool:
+    """Whether ``name`` is ``PREFIX + PID + SEPARATOR + …`` and process ``PID`` is gone:
+    the leftover of a killed run (temporary files, sandbox directories and cgroups)."""
+    if not name.startswith(prefix):
+        return False
+    pid_text = name[len(prefix) :].split(separator, 1)[0]
+    return pid_text.isdigit() and process_is_gone(int(pid_text))
+
+
 def remove_stale_temporaries(path: Path) -> int:
     """Remove the ``.NAME.PID.*.tmp`` files beside ``path`` left by dead writers; returns
     how many were removed."""
     removed = 0
     for temporary in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
-        pid_text = temporary.name[len(path.name) + 2 :].split(".", 1)[0]
-        if pid_text.isdigit() and process_is_gone(int(pid_text)):
+        if left_by_a_dead_process(temporary.name, f".{path.name}.", "."):
             temporary.unlink(missing_ok=True)
             removed += 1
     return removed

@@ -35,7 +35,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from yantra_gnn.files import process_is_gone
+from yantra_gnn.files import left_by_a_dead_process
 
 __all__ = ["ALLOWANCE_MB", "RunCgroup", "limits_mechanism", "run_cgroup"]
 
@@ -239,10 +239,9 @@ def _remove_stale(setup: _Setup) -> None:
     for hierarchy in setup.hierarchies:
         with contextlib.suppress(OSError):
             for entry in os.scandir(hierarchy.parent):
-                pid_text = entry.name[len(_PREFIX) :].split("-", 1)[0]
-                if entry.name.startswith(_PREFIX) and pid_text.isdigit():
-                    if process_is_gone(int(pid_text)) and _rmdir(entry.path, tries=1):
-                        logger.info("removed the cgroup %s, left by a killed run", entry.path)
+                stale = left_by_a_dead_process(entry.name, _PREFIX, "-")
+                if stale and _rmdir(entry.path, tries=1):
+                    logger.info("removed the cgroup %s, left by a killed run", entry.path)
 
 
 def _write(directory: str, name: str, value: str) -> None:

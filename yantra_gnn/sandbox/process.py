@@ -61,7 +61,7 @@ from pathlib import Path
 from typing import TypeVar, cast
 
 from yantra_gnn.errors import ConfigError, SandboxError, SourceTypeError
-from yantra_gnn.files import process_is_gone
+from yantra_gnn.files import left_by_a_dead_process
 from yantra_gnn.sandbox.cgroups import ALLOWANCE_MB, RunCgroup, limits_mechanism, run_cgroup
 
 __all__ = [
@@ -530,8 +530,7 @@ def _remove_stale_workdirs() -> None:
         return
     _STALE_WORKDIRS_CHECKED.set()
     for directory in Path(tempfile.gettempdir()).glob(f"{_WORKDIR_PREFIX}*-*"):
-        pid_text = directory.name[len(_WORKDIR_PREFIX) :].split("-", 1)[0]
-        if directory.is_dir() and pid_text.isdigit() and process_is_gone(int(pid_text)):
+        if directory.is_dir() and left_by_a_dead_process(directory.name, _WORKDIR_PREFIX, "-"):
             shutil.rmtree(directory, ignore_errors=True)
             logger.info("removed %s, left by a killed run", directory)
 
