@@ -141,39 +141,63 @@ def test_the_edge_setting_is_saved_with_the_model_and_old_files_read_all(tmp_pat
     assert info.config.edges == "all"
 
 
-def test_the_confidence_temperature_travels_with_the_model(tmp_path, batch):
-    calibrated = ModelConfig(**{**SMALL.to_dict(), "confidence_temperature": 2.5})
+def test_the_confidence_calibration_travels_with_the_model(tmp_path, batch):
+    calibrated = ModelConfig(
+        **{**SMALL.to_dict(), "confidence_temperature": 2.5, "confidence_bias": -0.75}
+    )
     model = _model(8, calibrated)
     inference = save_model_for_inference(model, tmp_path / "calibrated.safetensors")
     training = save_checkpoint(model, None, 1, None, None, tmp_path / "calibrated.pt")
+    logit = _outputs(model, batch)["confidence_logit"]
     for path in (inference, training):
         loaded = load_model_for_inference(path, device="cpu")
-        assert loaded.config == calibrated and loaded.config.confidence_temperature == 2.5
+        assert loaded.config == calibrated
+        assert (loaded.config.confidence_temperature, loaded.config.confidence_bias) == (2.5, -0.75)
         _assert_same_outputs(_outputs(model, batch), _outputs(loaded, batch))
-    # A model built without the temperature takes the file's (it is no architecture).
+        assert torch.allclose(
+            loaded.confidence_probability(logit), torch.sigmoid(logit / 2.5 - 0.75)
+        )
+    # A model built without the calibration takes the file's (it is no architecture).
     fresh = _model(9)
     info = load_checkpoint(training, fresh)
     assert fresh.config == calibrated and info.config == calibrated
+    # ... and so does one built with another temperature and bias.
+    other = _model(
+        9, ModelConfig(**{**SMALL.to_dict(), "confidence_temperature": 0.3, "confidence_bias": 4})
+    )
+    load_checkpoint(training, other)
+    assert other.config == calibrated
+    # An architecture difference is still refused.
+    with pytest.raises(CheckpointError, match="embedding_dim"):
+        load_checkpoint(training, _model(9, ModelConfig(**{**SMALL.to_dict(), "embedding_dim": 8})))
 
-    # Files written before the field existed load as T = 1.
+    # Files written before the fields existed load as T = 1 and b = 0.
     for path in _files_without_config_key(inference, training, "confidence_temperature", tmp_path):
-        assert load_model_for_inference(path, device="cpu").config == SMALL
-        assert SMALL.confidence_temperature == 1.0
+        assert load_model_for_inference(path, device="cpu").config == ModelConfig(
+            **{**SMALL.to_dict(), "confidence_bias": -0.75}
+        )
+    for path in _files_without_config_key(inference, training, "confidence_bias", tmp_path):
+        loaded = load_model_for_inference(path, device="cpu")
+        assert loaded.config.confidence_bias == 0.0
+        assert loaded.config.confidence_temperature == 2.5
+    assert (SMALL.confidence_temperature, SMALL.confidence_bias) == (1.0, 0.0)
 
 
-def test_set_checkpoint_temperature_changes_only_the_temperature(tmp_path, batch):
+def test_set_checkpoint_temperature_changes_only_the_calibration(tmp_path, batch):
     model = _model(10)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-2)
     _train_step(model, optimizer, batch)
     path = save_checkpoint(model, optimizer, 4, 0.5, 0.6, tmp_path / "best.pt", {"run": "a"})
     before = torch.load(path, weights_only=True)
-    set_checkpoint_temperature(path, 1.7, {"temperature": 1.7, "before": {"ece": 0.2}})
+    record = {"temperature": 1.7, "bias": -0.4, "before": {"ece": 0.2}}
+    set_checkpoint_temperature(path, 1.7, record, bias=-0.4)
     after = torch.load(path, weights_only=True)
-    assert after["model_config"] == {**before["model_config"], "confidence_temperature": 1.7}
-    assert after["metadata"] == {
-        "run": "a",
-        "confidence_calibration": {"temperature": 1.7, "before": {"ece": 0.2}},
+    assert after["model_config"] == {
+        **before["model_config"],
+        "confidence_temperature": 1.7,
+        "confidence_bias": -0.4,
     }
+    assert after["metadata"] == {"run": "a", "confidence_calibration": record}
     for key in ("model_state", "optimizer_state", "rng_state", "epoch", "timestamp"):
         assert repr(after[key]) == repr(before[key]), key
     for name, tensor in before["model_state"].items():
@@ -181,9 +205,15 @@ def test_set_checkpoint_temperature_changes_only_the_temperature(tmp_path, batch
     resumed = _model(11)
     resumed_optimizer = torch.optim.AdamW(resumed.parameters(), lr=1e-2)
     load_checkpoint(path, resumed, resumed_optimizer)  # still resumes
-    assert resumed.config.confidence_temperature == 1.7
+    assert (resumed.config.confidence_temperature, resumed.config.confidence_bias) == (1.7, -0.4)
+    # Without a bias: temperature scaling alone (b = 0).
+    set_checkpoint_temperature(path, 2.0)
+    config = torch.load(path, weights_only=True)["model_config"]
+    assert (config["confidence_temperature"], config["confidence_bias"]) == (2.0, 0.0)
     with pytest.raises(CheckpointError, match="confidence_temperature"):
         set_checkpoint_temperature(path, 0.0)
+    with pytest.raises(CheckpointError, match="confidence_bias"):
+        set_checkpoint_temperature(path, 1.0, bias=float("nan"))
     with pytest.raises(CheckpointError, match="does not exist"):
         set_checkpoint_temperature(tmp_path / "missing.pt", 2.0)
 

@@ -47,7 +47,7 @@ class Prediction:
     Attributes:
         embedding: float32 ``[embedding_dim]`` (256) code embedding, L2 norm 1.
         confidence: probability in [0, 1] that the program is correct, calibrated with
-            the model's saved temperature (``sigmoid(logit / T)``,
+            the model's saved Platt scaling (``sigmoid(logit / T + b)``,
             ``YantraGNN.confidence_probability``; the raw logit is the model's
             ``ModelOutput.confidence_logit``).
         imports: ``(module, probability)`` for every module of the import vocabulary,
@@ -205,7 +205,7 @@ class Predictor:
         ):
             out = self.model(batch)
             embeddings = out.embedding.float().cpu().numpy()
-            # Calibrated: sigmoid(logit / T) with the model's saved temperature.
+            # Calibrated: sigmoid(logit / T + b) with the model's saved T and b.
             calibrated = self.model.confidence_probability(out.confidence_logit)
             confidences = calibrated.float().cpu().tolist()
             import_probs = torch.sigmoid(out.import_logits).float().cpu().tolist()

@@ -101,10 +101,11 @@ PROTOCOL: dict[str, str] = {
         "of one fold are scored with the threshold chosen on the other fold"
     ),
     "calibration": (
-        "the model's confidence is sigmoid(logit / T) with its saved temperature T, fitted "
-        "on the training run's validation split (on that split the calibrated numbers are "
-        "in-sample, i.e. optimistic); shown next to the raw logits (T = 1) and to T "
-        "cross-fitted on this set (fitted on one fold of problems, scored on the other)"
+        "the model's confidence is sigmoid(logit / T + b) with its saved Platt scaling "
+        "(temperature T, bias b), fitted on the training run's validation split (on that "
+        "split the calibrated numbers are in-sample, i.e. optimistic); shown next to the "
+        "raw logits (T = 1, b = 0) and to T, b cross-fitted on this set (fitted on one "
+        "fold of problems, scored on the other)"
     ),
 }
 
@@ -216,7 +217,7 @@ def evaluate_systems(
     Returns a dict with ``metrics`` (``{system: {task: {metric: value}}}``),
     ``thresholds`` (``{system: {task: [fold thresholds]}}``), ``rows`` (how many rows
     each task used), ``labels`` (labels outside the vocabularies), ``calibration``
-    (the model's confidence before and after temperature scaling:
+    (the model's confidence before and after Platt scaling:
     :func:`~yantra_gnn.evaluation.calibration.calibration_report`) and ``reliability``
     (calibration bins of each probabilistic system).
     """
@@ -286,7 +287,8 @@ def evaluate_systems(
                     system.confidence_logit[confidence_rows],
                     group[confidence_rows],
                     system.confidence_temperature or 1.0,
-                    num_bins,
+                    system.confidence_bias or 0.0,
+                    num_bins=num_bins,
                 )
         # Imports and bugs.
         for task, scores, truth, task_rows, names in (

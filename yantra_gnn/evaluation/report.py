@@ -95,8 +95,8 @@ def write_reliability_plot(
 ) -> Path | None:
     """Reliability diagram of every system with probabilities, on the confidence rows.
 
-    A system with a confidence temperature other than 1 (a calibrated model) is drawn
-    twice: calibrated, and from its raw logits (``T = 1``).
+    A system with a confidence calibration other than ``T = 1, b = 0`` (a calibrated
+    model) is drawn twice: calibrated, and from its raw logits (``T = 1, b = 0``).
     """
     rows = np.flatnonzero(np.isin(eval_set.origin, ("solution", "incorrect_solution", "mutant")))
     y_true = np.asarray([eval_set.programs[i].confidence for i in rows])
@@ -105,11 +105,12 @@ def write_reliability_plot(
         if s.confidence_prob is None:
             continue
         t = s.confidence_temperature
-        if s.confidence_logit is None or t is None or t == 1.0:
+        b = s.confidence_bias or 0.0
+        if s.confidence_logit is None or t is None or (t == 1.0 and b == 0.0):
             curves[s.name] = (y_true, s.confidence_prob[rows])
             continue
-        curves[f"{s.name}, T = {t:.2f}"] = (y_true, s.confidence_prob[rows])
-        curves[f"{s.name}, T = 1 (uncalibrated)"] = (
+        curves[f"{s.name}, T = {t:.2f}, b = {b:.2f}"] = (y_true, s.confidence_prob[rows])
+        curves[f"{s.name}, T = 1, b = 0 (uncalibrated)"] = (
             y_true,
             apply_temperature(s.confidence_logit[rows]),
         )
@@ -146,48 +147,51 @@ def _row(
 
 
 def _calibration_lines(calibration: dict[str, Any] | None) -> list[str]:
-    """The model's confidence before and after temperature scaling (``calibration_report``)."""
+    """The model's confidence before and after Platt scaling (``calibration_report``)."""
     if not calibration:
         return []
 
-    def temperatures(view: dict[str, Any]) -> str:
-        if view.get("temperature") is not None:
-            return f"{view['temperature']:.3f}"
-        return " / ".join("—" if t is None else f"{t:.3f}" for t in view["fold_temperatures"])
+    def values(view: dict[str, Any], key: str) -> str:
+        # A report written before the bias existed has none: its scaling had b = 0.
+        if "fold_temperatures" not in view:  # one (T, b) for the whole set
+            return f"{view.get(key) or 0.0:.3f}"
+        folds = view.get("fold_temperatures" if key == "temperature" else "fold_biases")
+        return " / ".join("—" if v is None else f"{v:.3f}" for v in folds or [0.0, 0.0])
 
-    saved = calibration["saved"]["temperature"]
+    saved = calibration["saved"]
+    calibrated = saved["temperature"] != 1.0 or (saved.get("bias") or 0.0) != 0.0
     rows = [
         ("uncalibrated logits", calibration["uncalibrated"]),
         (
-            "saved temperature (fitted on the training run's validation split)"
-            if saved != 1.0
-            else "saved temperature (1: this model was not calibrated)",
-            calibration["saved"],
+            "saved calibration (fitted on the training run's validation split)"
+            if calibrated
+            else "saved calibration (T = 1, b = 0: this model was not calibrated)",
+            saved,
         ),
         (
-            f"temperature cross-fitted on this set: {calibration['crossfit']['protocol']} "
-            "(T applied to fold 0 / fold 1)",
+            f"Platt scaling cross-fitted on this set: {calibration['crossfit']['protocol']} "
+            "(T, b applied to fold 0 / fold 1)",
             calibration["crossfit"],
         ),
     ]
     lines = [
         f"Confidence calibration of the model ({calibration['num_samples']} candidates; "
-        "the table above uses the saved temperature):",
+        "P = sigmoid(logit / T + b); the table above uses the saved T and b):",
         "",
-        "| model confidence | T | ECE, 15 bins | Brier | NLL |",
-        "|---|---|---|---|---|",
+        "| model confidence | T | b | ECE, 15 bins | Brier | NLL |",
+        "|---|---|---|---|---|---|",
     ]
     for label, view in rows:
         lines.append(
-            f"| {label} | {temperatures(view)} | {_fmt(view['ece'])} | {_fmt(view['brier'])} "
-            f"| {_fmt(view['nll'])} |"
+            f"| {label} | {values(view, 'temperature')} | {values(view, 'bias')} "
+            f"| {_fmt(view['ece'])} | {_fmt(view['brier'])} | {_fmt(view['nll'])} |"
         )
     return [
         *lines,
         "",
-        "On the split the temperature was fitted on (the run's validation split) the saved "
+        "On the split the calibration was fitted on (the run's validation split) the saved "
         "row is in-sample, so optimistic; the cross-fitted row is scored on problems its "
-        "temperature did not see.",
+        "calibration did not see.",
         "",
     ]
 

@@ -49,12 +49,14 @@ class SystemScores:
     Attributes:
         name: column name in the report.
         confidence_prob: ``[n]`` P(correct) in [0, 1] (enables Brier and ECE); for the
-            model the calibrated one, ``sigmoid(confidence_logit / confidence_temperature)``.
+            model the calibrated one,
+            ``sigmoid(confidence_logit / confidence_temperature + confidence_bias)``.
         confidence_score: ``[n]`` ranking score (higher = more likely correct); defaults
             to ``confidence_prob``.
         confidence_logit: ``[n]`` raw confidence logits (the model only), for the report's
             calibration section.
         confidence_temperature: the temperature ``confidence_prob`` was made with.
+        confidence_bias: the bias ``confidence_prob`` was made with (Platt scaling).
         import_score: ``[n, V]`` scores over the model's import vocabulary.
         bug_score: ``[n, C]`` scores over the model's bug classes.
         node_score: per graph, ``[N_i]`` bug-location scores.
@@ -70,6 +72,7 @@ class SystemScores:
     embedding: np.ndarray | None = None
     confidence_logit: np.ndarray | None = None
     confidence_temperature: float | None = None
+    confidence_bias: float | None = None
 
 
 def model_scores(
@@ -83,7 +86,8 @@ def model_scores(
     """Run ``model`` (eval mode, no gradients) over ``graphs`` in batches of ``batch_size``.
 
     Confidence probabilities are the calibrated ones (``model.confidence_probability``:
-    the model's saved temperature); the raw logits are kept in ``confidence_logit``.
+    the model's saved temperature and bias); the raw logits are kept in
+    ``confidence_logit``.
     """
     if batch_size < 1:
         raise ConfigError(f"batch_size must be >= 1, got {batch_size}")
@@ -116,6 +120,7 @@ def model_scores(
         embedding=torch.cat(embeddings).numpy(),
         confidence_logit=torch.cat(logits).numpy(),
         confidence_temperature=model.config.confidence_temperature,
+        confidence_bias=model.config.confidence_bias,
     )
 
 
