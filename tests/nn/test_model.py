@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 
 import pytest
@@ -381,3 +382,62 @@ def test_syntax_model_needs_edge_types(batch):
         model(untyped)
     with torch.no_grad():
         _seeded(SMALL).eval()(untyped)  # a model of all edges does not read edge_type
+
+
+def test_import_logits_add_the_strongest_node_evidence(batch):
+    model = _seeded(SMALL).eval()
+    assert model.import_evidence is not None
+    with torch.no_grad():
+        out = model(batch)
+        evidence = model.import_evidence
+        per_node = (
+            to_dense_features(batch.x) @ evidence.feature_weight.weight.t()
+            + out.node_embeddings @ evidence.node_weight.weight.t()
+        )
+        expected = torch.stack(
+            [per_node[batch.batch == g].max(0).values for g in range(batch.num_graphs)]
+        )
+        expected = expected + evidence.feature_weight.bias
+        expected = expected + model.import_head(out.graph_embedding)
+    torch.testing.assert_close(out.import_logits, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_one_node_can_raise_an_import_the_mean_would_dilute(graphs):
+    """The evidence is a max: one node's feature sets a graph's score whatever its size."""
+    model = _seeded(ModelConfig(**{**SMALL.to_dict(), "import_evidence": True})).eval()
+    column = 900  # a known-name column
+    with torch.no_grad():
+        model.import_evidence.feature_weight.weight.zero_()
+        model.import_evidence.node_weight.weight.zero_()
+        model.import_evidence.feature_weight.weight[0, column] = 10.0
+        small, large = graphs[0], graphs[1]
+        scores = []
+        for data in (small, large):
+            dense = to_dense_features(data.x).clone()
+            dense[:, column] = 0.0
+            dense[0, column] = 1.0  # exactly one node has the feature
+            plain = model(Batch.from_data_list([data.clone().update({"x": dense})]))
+            scores.append(plain.import_logits[0, 0] - model.import_head(plain.graph_embedding)[0, 0])
+    torch.testing.assert_close(scores[0], scores[1])
+    bias = float(model.import_evidence.feature_weight.bias[0].detach())
+    assert float(scores[0]) == pytest.approx(10.0 + bias)
+
+
+def test_checkpoints_from_before_the_evidence_head_load_without_it(tmp_path):
+    from yantra_gnn.checkpoint import load_model_for_inference, save_model_for_inference
+
+    old = _seeded(ModelConfig(**{**SMALL.to_dict(), "import_evidence": False}))
+    assert old.import_evidence is None
+    path = save_model_for_inference(old, tmp_path / "old.safetensors")
+    # a file written before the field existed: its config has no import_evidence key
+    from safetensors import safe_open
+    from safetensors.torch import save_file
+
+    with safe_open(str(path), "pt") as handle:
+        metadata = handle.metadata()
+        tensors = {name: handle.get_tensor(name) for name in handle.keys()}
+    config = json.loads(metadata["config"])
+    del config["import_evidence"]
+    save_file(tensors, str(path), metadata={**metadata, "config": json.dumps(config)})
+    assert load_model_for_inference(path, device="cpu").import_evidence is None
+    assert ModelConfig.from_dict({}).import_evidence is True  # new configs have it

@@ -84,12 +84,18 @@ class ModelConfig:
         embedding_dim: width of the L2-normalised code embedding.
         import_vocab: module names of the import head's columns.
         bug_classes: bug class names of the bug head's columns.
-        confidence_temperature: ``T > 0`` of the confidence head's temperature scaling:
-            P(correct) = ``sigmoid(confidence_logit / T)`` (``YantraGNN.confidence_probability``).
-            Not a setting of the architecture: the Trainer fits it on the validation
-            split after training (``yantra_gnn.evaluation.calibration.fit_temperature``)
-            and saves it with the model. ``1.0`` = uncalibrated; files written before this
-            field existed load as ``1.0``.
+        import_evidence: add the import head's node evidence (``NodeEvidenceHead``: the
+            strongest per-node score, a learned name lookup) to its pooled-embedding
+            logits. Files written before this field existed load as ``False``.
+        confidence_temperature: ``T > 0`` of the confidence head's Platt scaling:
+            P(correct) = ``sigmoid(confidence_logit / T + b)``
+            (``YantraGNN.confidence_probability``). Not a setting of the architecture: the
+            Trainer fits it on the validation split after training
+            (``yantra_gnn.evaluation.calibration.fit_platt``) and saves it with the
+            model. ``1.0`` = uncalibrated; files written before this field existed load
+            as ``1.0``.
+        confidence_bias: ``b`` of the same scaling (``0.0`` = uncalibrated and for files
+            written before this field existed).
     """
 
     in_channels: int = DEFAULT_IN_CHANNELS
@@ -103,7 +109,9 @@ class ModelConfig:
     embedding_dim: int = 256
     import_vocab: tuple[str, ...] = DEFAULT_IMPORT_VOCAB
     bug_classes: tuple[str, ...] = BUG_CLASSES
+    import_evidence: bool = True
     confidence_temperature: float = 1.0
+    confidence_bias: float = 0.0
 
     def __post_init__(self) -> None:
         # Accept lists (e.g. from JSON or YAML) and store tuples, so the config stays
@@ -176,6 +184,14 @@ class ModelConfig:
                 f"{temperature!r}"
             )
         object.__setattr__(self, "confidence_temperature", float(temperature))
+        bias = self.confidence_bias
+        if isinstance(bias, bool) or not isinstance(bias, int | float) or not math.isfinite(bias):
+            raise ConfigError(f"ModelConfig.confidence_bias must be a finite number, got {bias!r}")
+        object.__setattr__(self, "confidence_bias", float(bias))
+        if not isinstance(self.import_evidence, bool):
+            raise ConfigError(
+                f"ModelConfig.import_evidence must be true or false, got {self.import_evidence!r}"
+            )
 
     @property
     def num_edge_groups(self) -> int:
@@ -206,15 +222,19 @@ class ModelConfig:
             "embedding_dim": self.embedding_dim,
             "import_vocab": list(self.import_vocab),
             "bug_classes": list(self.bug_classes),
+            "import_evidence": self.import_evidence,
             "confidence_temperature": self.confidence_temperature,
+            "confidence_bias": self.confidence_bias,
         }
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> ModelConfig:
         """Rebuild a config from ``to_dict`` output; unknown keys are a ``ConfigError``.
 
-        A missing key takes its default (``edges`` is ``"all"`` and
-        ``confidence_temperature`` is ``1.0`` for files written before they existed).
+        A missing key takes its default (``edges`` is ``"all"``,
+        ``confidence_temperature`` is ``1.0`` and ``confidence_bias`` ``0.0`` for files
+        written before they existed). Checkpoints written before ``import_evidence``
+        existed load with it ``False`` (:mod:`yantra_gnn.checkpoint` sees to that).
         """
         if not isinstance(values, Mapping):
             raise ConfigError(f"a model config must be a mapping, got {type(values).__name__}")

@@ -13,7 +13,7 @@ from torch_geometric.data import Batch, Data
 from yantra_gnn.errors import ConfigError
 from yantra_gnn.nn.config import ModelConfig
 from yantra_gnn.nn.encoder import GraphPooling, SAGEEncoder
-from yantra_gnn.nn.heads import BugLocationHead, MLPHead
+from yantra_gnn.nn.heads import BugLocationHead, MLPHead, NodeEvidenceHead
 from yantra_gnn.schema import EDGE_SETS, EDGE_TYPES
 
 
@@ -97,6 +97,12 @@ class YantraGNN(nn.Module):
         self.embedding_head = head(cfg.embedding_dim)
         self.confidence_head = head(1)
         self.import_head = head(len(cfg.import_vocab))
+        # The learned name lookup beside the import MLP (None: the MLP alone).
+        self.import_evidence: NodeEvidenceHead | None = (
+            NodeEvidenceHead(cfg.in_channels, cfg.node_channels, len(cfg.import_vocab))
+            if cfg.import_evidence
+            else None
+        )
         self.bug_head = head(len(cfg.bug_classes))
         self.bug_location_head = BugLocationHead(
             cfg.node_channels, pooled, hidden, cfg.activation, cfg.dropout
@@ -114,16 +120,23 @@ class YantraGNN(nn.Module):
             self.bug_location_head,
         ):
             module.reset_parameters()
+        if self.import_evidence is not None:
+            self.import_evidence.reset_parameters()
 
     def confidence_probability(self, confidence_logit: Tensor) -> Tensor:
-        """P(correct) from raw confidence logits: ``sigmoid(logit / T)``.
+        """P(correct) from raw confidence logits: ``sigmoid(logit / T + b)`` (Platt scaling).
 
-        ``T`` is ``config.confidence_temperature``, fitted after training on the
-        validation split (1.0: uncalibrated, the plain sigmoid). Every reported
-        confidence (``Predictor``, ``yantra-gnn evaluate``) goes through here; the raw
-        logits stay in ``ModelOutput.confidence_logit``.
+        ``T`` is ``config.confidence_temperature`` and ``b`` ``config.confidence_bias``,
+        fitted after training on the validation split
+        (``yantra_gnn.evaluation.calibration.fit_platt``; ``T = 1, b = 0``: uncalibrated,
+        the plain sigmoid). ``T > 0``, so the ranking of the logits is kept. Every
+        reported confidence (``Predictor``, ``yantra-gnn evaluate``) goes through here;
+        the raw logits stay in ``ModelOutput.confidence_logit``.
         """
-        return torch.sigmoid(confidence_logit / self.config.confidence_temperature)
+        config = self.config
+        return torch.sigmoid(
+            confidence_logit / config.confidence_temperature + config.confidence_bias
+        )
 
     @property
     def device(self) -> torch.device:
@@ -208,10 +221,15 @@ class YantraGNN(nn.Module):
 
         node_embeddings = self.encoder(x, adjacency)
         graph_embedding = self.pooling(node_embeddings, node_batch, num_graphs)
+        import_logits = self.import_head(graph_embedding)
+        if self.import_evidence is not None:
+            import_logits = import_logits + self.import_evidence(
+                x, node_embeddings, node_batch, num_graphs
+            )
         return ModelOutput(
             embedding=F.normalize(self.embedding_head(graph_embedding), p=2.0, dim=-1),
             confidence_logit=self.confidence_head(graph_embedding).squeeze(-1),
-            import_logits=self.import_head(graph_embedding),
+            import_logits=import_logits,
             bug_logits=self.bug_head(graph_embedding),
             bug_node_logits=self.bug_location_head(node_embeddings, graph_embedding, node_batch),
             node_embeddings=node_embeddings,
