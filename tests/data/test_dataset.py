@@ -169,3 +169,58 @@ def test_label_matrix_matches_the_items(train_set):
         assert bool(train_set.label_matrix("bug_mask")[i]) == bool(train_set[i].bug_mask)
     with pytest.raises(DatasetError, match="no label"):
         train_set.label_matrix("x")
+
+
+def test_program_graphs_and_combine_keep_problems_apart(tmp_path, train_set):
+    from yantra_test_helpers import write_condefects
+
+    from yantra_gnn.data.dataset import LabelledGraphs, ProgramGraphs
+    from yantra_gnn.train.trainer import condefects_training_programs
+
+    programs = condefects_training_programs(str(write_condefects(tmp_path / "cd.jsonl")))
+    assert programs and all(p.origin in ("solution", "incorrect_solution") for p in programs)
+    extra = ProgramGraphs(
+        programs, train_set.import_vocab, train_set.bug_classes, name="cd", progress=False
+    )
+    assert len(extra) == len(programs)
+    faulty = [i for i, p in enumerate(programs) if p.origin == "incorrect_solution"]
+    for i in faulty:  # the fault line is the location target; bug classes are unknown
+        data = extra[i]
+        assert float(data.confidence) == 0.0 and not bool(data.bug_mask)
+        node = int(data.bug_node)
+        if programs[i].bug_span is None:  # a fault past the last line: not located
+            assert node == -1
+            continue
+        assert node >= 0 and data.node_span[node, 0] == programs[i].bug_span[0]
+    combined = LabelledGraphs.combine([train_set, extra])
+    assert len(combined) == len(train_set) + len(extra)
+    assert combined.split == "train+cd"
+    groups = combined.groups
+    assert set(groups[: len(train_set)]).isdisjoint(groups[len(train_set) :])
+    assert combined.group_names[groups[-1]] == f"cd/{programs[-1].problem}"
+    assert combined.label_matrix("imports").shape[1] == len(train_set.import_vocab)
+    other = ProgramGraphs(programs, ("os",), train_set.bug_classes, progress=False)
+    with pytest.raises(DatasetError, match="other label vocabularies"):
+        LabelledGraphs.combine([train_set, other])
+
+
+def test_create_dataloaders_joins_extra_training_programs(tmp_path, prepared_root, train_set):
+    from yantra_test_helpers import write_condefects
+
+    from yantra_gnn.train.trainer import condefects_training_programs
+
+    programs = condefects_training_programs(str(write_condefects(tmp_path / "cd.jsonl")))
+    loaders = create_dataloaders(
+        prepared_root,
+        batch_size=4,
+        settings=FAST,
+        import_min_count=1,
+        sandbox_cache=None,
+        progress=False,
+        extra_train=programs,
+        extra_name="condefects/train",
+    )
+    assert len(loaders.train_set) == len(train_set) + len(programs)
+    assert len(loaders.val_set) < len(loaders.train_set)  # validation stays CodeContests only
+    seen = sum(len(batch) for batch in loaders.sampler)
+    assert seen == len(loaders.train_set)

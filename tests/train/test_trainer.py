@@ -138,11 +138,14 @@ def test_the_best_model_is_saved_with_a_fitted_confidence_temperature(tiny_confi
     assert record["after"]["nll"] <= record["before"]["nll"]
     model = load_model_for_inference(calibrated.inference_model, device="cpu")
     assert model.config.confidence_temperature == temperature
+    assert model.config.confidence_bias == record["bias"]  # Platt scaling: T and b
     best = torch.load(calibrated.output / "best_model.pt", weights_only=True)
     assert best["model_config"]["confidence_temperature"] == temperature
+    assert best["model_config"]["confidence_bias"] == record["bias"]
     assert best["metadata"]["confidence_calibration"] == record
     last = torch.load(calibrated.output / "last_model.pt", weights_only=True)
     assert last["model_config"]["confidence_temperature"] == 1.0  # not fitted for its weights
+    assert last["model_config"]["confidence_bias"] == 0.0
 
     # Turned off: T stays 1, and the weights are those of the calibrated run (calibration
     # adds a temperature, it never changes a weight).
@@ -283,17 +286,17 @@ def test_labels_seed_is_the_run_seed():
     assert TrainConfig.from_dict({"seed": 3, "labels": {"seed": 3}}).labels.seed == 3
 
 
-#: The options of the first layout's ``yantra-gnn train``, in order (``--calibrate`` came
-#: later, at the end).
+#: The options of the first layout's ``yantra-gnn train``, in order (``--import-evidence``,
+#: ``--calibrate``, ``--condefects`` and ``--init-from`` came later).
 FIRST_LAYOUT_OPTIONS = [
     "--data", "--output", "--epochs", "--batch-size", "--lr", "--weight-decay",
     "--weight-code", "--weight-confidence", "--weight-imports", "--weight-bugs",
     "--weight-rank", "--scheduler-patience", "--scheduler-factor",
     "--early-stopping-patience", "--select-by", "--grad-clip", "--checkpoint-every", "--device", "--seed", "--limit", "--per-group",
     "--temperature", "--log-every", "--layer-channels", "--dropout", "--pooling", "--edges",
-    "--edge-grouping", "--label-max-tests", "--label-mutants-per-class",
+    "--edge-grouping", "--import-evidence", "--label-max-tests", "--label-mutants-per-class",
     "--label-max-mutants", "--label-timeout-s", "--import-min-count", "--num-threads",
-    "--progress", "--calibrate",
+    "--progress", "--calibrate", "--condefects", "--init-from",
 ]  # fmt: skip
 
 
@@ -375,10 +378,12 @@ def test_a_syntax_only_model_predicts_as_it_was_trained(prepared_root, tmp_path,
     assert trainer.model_config.edges == "syntax"
     assert TrainConfig.load(result.output / "config.yaml").model.edges == "syntax"
     predictor = Predictor.from_pretrained(result.inference_model, device="cpu")
-    # The saved model is the trained one plus the temperature fitted after training.
+    # The saved model is the trained one plus the calibration fitted after training.
     saved_config = predictor.model.config
     assert saved_config == dataclasses.replace(
-        trainer.model_config, confidence_temperature=saved_config.confidence_temperature
+        trainer.model_config,
+        confidence_temperature=saved_config.confidence_temperature,
+        confidence_bias=saved_config.confidence_bias,
     )
     best = YantraGNN(trainer.model_config)
     load_checkpoint(result.output / "best_model.pt", best)  # what training validated

@@ -110,7 +110,178 @@ def _file_digest(paths: Sequence[Path]) -> str:
     return digest.hexdigest()[:12]
 
 
-class CodeContestsDataset(Dataset):
+def graph_items(
+    programs: Sequence[LabelledProgram],
+    import_vocab: Sequence[str],
+    bug_classes: Sequence[str],
+    group_names: Sequence[str],
+    *,
+    desc: str = "graphs",
+    progress: bool = True,
+) -> tuple[list[dict[str, torch.Tensor]], list[LabelledProgram], int]:
+    """The stored items of ``programs`` (graphs built with ``strip_imports=True``).
+
+    A program without a graph (empty, too large) is left out with a warning.
+
+    Returns:
+        ``(items, the programs kept, mutants whose span matched no node)``.
+    """
+    group_of = {name: i for i, name in enumerate(group_names)}
+    import_index = {name: i for i, name in enumerate(import_vocab)}
+    bug_index = {name: i for i, name in enumerate(bug_classes)}
+    builder = CodeGraphBuilder()
+    items, kept = [], []
+    unlocated = 0
+    for program in tqdm(programs, desc=desc, disable=not progress):
+        try:
+            data = builder.build(program.source, strip_imports=True)
+        except SourceError as error:
+            logger.warning("skipping a program of %s: %s", program.problem, error)
+            continue
+        imports = torch.zeros(len(import_vocab), dtype=torch.bool)
+        for module in program.imports:
+            if module in import_index:
+                imports[import_index[module]] = True
+        bugs = torch.zeros(len(bug_classes), dtype=torch.bool)
+        for name in program.bug_classes:
+            bugs[bug_index[name]] = True
+        bug_node = -1
+        if program.bug_span is not None:
+            bug_node = locate_node(data.node_span, program.bug_span)
+            unlocated += bug_node < 0
+        items.append(
+            {
+                **pack_features(data.x),
+                "edge_index": data.edge_index.to(torch.int32),
+                "edge_type": data.edge_type.to(torch.uint8),
+                "node_kind": data.node_kind.to(torch.int32),
+                "node_span": data.node_span.to(torch.int32),
+                "has_error": data.has_error,
+                "confidence": torch.tensor([program.confidence], dtype=torch.float32),
+                "imports": imports,
+                "bugs": bugs,
+                "bug_mask": torch.tensor([program.bugs_known]),
+                "bug_node": torch.tensor([bug_node], dtype=torch.long),
+                "group": torch.tensor([group_of[program.problem]], dtype=torch.long),
+                "origin": torch.tensor([ORIGINS.index(program.origin)], dtype=torch.long),
+            }
+        )
+        kept.append(program)
+    return items, kept, unlocated
+
+
+class LabelledGraphs(Dataset):
+    """Labelled program graphs held in memory in their compact stored form.
+
+    The item layout, ``get``, ``groups`` and ``label_matrix`` shared by
+    :class:`CodeContestsDataset` (processed from a prepared split, cached on disk) and
+    :class:`ProgramGraphs` (built from labelled programs, e.g. ConDefects pairs).
+    ``combine`` joins several into one training set.
+    """
+
+    import_vocab: tuple[str, ...]
+    bug_classes: tuple[str, ...]
+    group_names: list[str]
+    split: str
+
+    def __init__(self, transform=None) -> None:
+        self.programs: list[LabelledProgram] = []
+        self._items: list[dict[str, torch.Tensor]] = []
+        super().__init__(None, transform)
+
+    # ------------------------------------------------------------------ PyG Dataset API
+    def len(self) -> int:
+        return len(self._items)
+
+    def get(self, idx: int) -> Data:
+        item = self._items[idx]
+        x = unpack_features(
+            {"row_ptr": item["row_ptr"], "col": item["col"], "value": item["value"]}
+        )
+        return Data(
+            x=x,
+            edge_index=item["edge_index"].long(),
+            edge_type=item["edge_type"].long(),
+            node_kind=item["node_kind"].long(),
+            node_span=item["node_span"].long(),
+            has_error=item["has_error"],
+            confidence=item["confidence"],
+            imports=item["imports"].float().unsqueeze(0),
+            bugs=item["bugs"].float().unsqueeze(0),
+            bug_mask=item["bug_mask"],
+            bug_node=item["bug_node"],
+            group=item["group"],
+            origin=item["origin"],
+            num_nodes=x.size(0),
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"{self.__class__.__name__}({len(self)}, split={self.split!r}, "
+            f"problems={len(self.group_names)}, imports={len(self.import_vocab)})"
+        )
+
+    @classmethod
+    def combine(cls, parts: Sequence[LabelledGraphs]) -> ProgramGraphs:
+        """One dataset of every item of ``parts``, in order, problems kept apart.
+
+        Every part must have the same import vocabulary and bug classes (build the
+        extra parts with the first one's). Group ids are renumbered so that problems of
+        different parts never share a group (a CodeContests problem and a ConDefects
+        task are different problems even if their names were equal).
+        """
+        if not parts:
+            raise DatasetError("combine needs at least one dataset")
+        first = parts[0]
+        for part in parts[1:]:
+            if (part.import_vocab, part.bug_classes) != (first.import_vocab, first.bug_classes):
+                raise DatasetError(
+                    f"{part!r} has other label vocabularies than {first!r}; build it with "
+                    "the first dataset's import_vocab and bug_classes"
+                )
+        combined = ProgramGraphs.__new__(ProgramGraphs)
+        LabelledGraphs.__init__(combined, first.transform)
+        combined.import_vocab, combined.bug_classes = first.import_vocab, first.bug_classes
+        combined.split = "+".join(part.split for part in parts)
+        combined.group_names = []
+        for part in parts:
+            offset = len(combined.group_names)
+            combined.group_names += [f"{part.split}/{name}" for name in part.group_names]
+            for item in part._items:
+                combined._items.append({**item, "group": item["group"] + offset})
+            combined.programs += part.programs
+        return combined
+
+    # ------------------------------------------------------------------ metadata
+    @property
+    def groups(self) -> list[int]:
+        """The problem index of every item (for group-aware batching)."""
+        return [int(item["group"]) for item in self._items]
+
+    def label_matrix(self, name: str) -> torch.Tensor:
+        """One label of every item, stacked without building the graphs.
+
+        ``"imports"`` → ``[n, V]`` bool, ``"bugs"`` → ``[n, C]`` bool, ``"bug_mask"`` →
+        ``[n]`` bool, ``"confidence"`` / ``"group"`` / ``"origin"`` / ``"bug_node"`` → ``[n]``.
+        """
+        if name not in _LABELS:
+            raise DatasetError(f"no label named {name!r}; choose one of {_LABELS}")
+        values = [item[name] for item in self._items]
+        if not values:
+            raise DatasetError(f"{self!r} holds no items")
+        # imports and bugs are stored as [V] / [C] per item, the rest as [1]
+        return torch.stack(values) if name in ("imports", "bugs") else torch.cat(values)
+
+    @property
+    def stored_bytes_per_graph(self) -> float:
+        """Mean bytes of the tensors kept per item (the in-memory and on-disk form)."""
+        if not self._items:
+            return 0.0
+        total = sum(t.numel() * t.element_size() for item in self._items for t in item.values())
+        return total / len(self._items)
+
+
+class CodeContestsDataset(LabelledGraphs):
     r"""Labelled CodeContests program graphs for one split.
 
     Each item is the ``Data`` of :class:`~yantra_gnn.graph.CodeGraphBuilder` (built with
@@ -185,70 +356,8 @@ class CodeContestsDataset(Dataset):
         )
         self.cache_key = hashlib.sha256(key.encode()).hexdigest()[:16]
         self.cache_path = self._root / "processed" / f"{split}-{self.cache_key}.pt"
-        self.programs: list[LabelledProgram] = []
-        self._items: list[dict[str, torch.Tensor]] = []
-        super().__init__(None, transform)
+        super().__init__(transform)
         self._load_or_build()
-
-    # ------------------------------------------------------------------ PyG Dataset API
-    def len(self) -> int:
-        return len(self._items)
-
-    def get(self, idx: int) -> Data:
-        item = self._items[idx]
-        x = unpack_features(
-            {"row_ptr": item["row_ptr"], "col": item["col"], "value": item["value"]}
-        )
-        return Data(
-            x=x,
-            edge_index=item["edge_index"].long(),
-            edge_type=item["edge_type"].long(),
-            node_kind=item["node_kind"].long(),
-            node_span=item["node_span"].long(),
-            has_error=item["has_error"],
-            confidence=item["confidence"],
-            imports=item["imports"].float().unsqueeze(0),
-            bugs=item["bugs"].float().unsqueeze(0),
-            bug_mask=item["bug_mask"],
-            bug_node=item["bug_node"],
-            group=item["group"],
-            origin=item["origin"],
-            num_nodes=x.size(0),
-        )
-
-    def __repr__(self) -> str:
-        return (
-            f"{self.__class__.__name__}({len(self)}, split={self.split!r}, "
-            f"problems={len(self.group_names)}, imports={len(self.import_vocab)})"
-        )
-
-    # ------------------------------------------------------------------ metadata
-    @property
-    def groups(self) -> list[int]:
-        """The problem index of every item (for group-aware batching)."""
-        return [int(item["group"]) for item in self._items]
-
-    def label_matrix(self, name: str) -> torch.Tensor:
-        """One label of every item, stacked without building the graphs.
-
-        ``"imports"`` → ``[n, V]`` bool, ``"bugs"`` → ``[n, C]`` bool, ``"bug_mask"`` →
-        ``[n]`` bool, ``"confidence"`` / ``"group"`` / ``"origin"`` / ``"bug_node"`` → ``[n]``.
-        """
-        if name not in _LABELS:
-            raise DatasetError(f"no label named {name!r}; choose one of {_LABELS}")
-        values = [item[name] for item in self._items]
-        if not values:
-            raise DatasetError(f"{self!r} holds no items")
-        # imports and bugs are stored as [V] / [C] per item, the rest as [1]
-        return torch.stack(values) if name in ("imports", "bugs") else torch.cat(values)
-
-    @property
-    def stored_bytes_per_graph(self) -> float:
-        """Mean bytes of the tensors kept per item (the in-memory and on-disk form)."""
-        if not self._items:
-            return 0.0
-        total = sum(t.numel() * t.element_size() for item in self._items for t in item.values())
-        return total / len(self._items)
 
     # ------------------------------------------------------------------ processing
     def _load_or_build(self) -> None:
@@ -299,46 +408,14 @@ class CodeContestsDataset(Dataset):
             rows, self.settings, cache=cache, workers=self.workers, progress=self.progress
         )
         self.group_names = sorted({p.problem for p in programs})
-        group_of = {name: i for i, name in enumerate(self.group_names)}
-        import_index = {name: i for i, name in enumerate(self.import_vocab)}
-        bug_index = {name: i for i, name in enumerate(self.bug_classes)}
-        builder = CodeGraphBuilder()
-        items, kept = [], []
-        unlocated = 0
-        for program in tqdm(programs, desc=f"graphs ({self.split})", disable=not self.progress):
-            try:
-                data = builder.build(program.source, strip_imports=True)
-            except SourceError as error:
-                logger.warning("skipping a program of %s: %s", program.problem, error)
-                continue
-            imports = torch.zeros(len(self.import_vocab), dtype=torch.bool)
-            for module in program.imports:
-                if module in import_index:
-                    imports[import_index[module]] = True
-            bugs = torch.zeros(len(self.bug_classes), dtype=torch.bool)
-            for name in program.bug_classes:
-                bugs[bug_index[name]] = True
-            bug_node = -1
-            if program.bug_span is not None:
-                bug_node = locate_node(data.node_span, program.bug_span)
-                unlocated += bug_node < 0
-            item = {
-                **pack_features(data.x),
-                "edge_index": data.edge_index.to(torch.int32),
-                "edge_type": data.edge_type.to(torch.uint8),
-                "node_kind": data.node_kind.to(torch.int32),
-                "node_span": data.node_span.to(torch.int32),
-                "has_error": data.has_error,
-                "confidence": torch.tensor([program.confidence], dtype=torch.float32),
-                "imports": imports,
-                "bugs": bugs,
-                "bug_mask": torch.tensor([program.bugs_known]),
-                "bug_node": torch.tensor([bug_node], dtype=torch.long),
-                "group": torch.tensor([group_of[program.problem]], dtype=torch.long),
-                "origin": torch.tensor([ORIGINS.index(program.origin)], dtype=torch.long),
-            }
-            items.append(item)
-            kept.append(program)
+        items, kept, unlocated = graph_items(
+            programs,
+            self.import_vocab,
+            self.bug_classes,
+            self.group_names,
+            desc=f"graphs ({self.split})",
+            progress=self.progress,
+        )
         self._items, self.programs = items, kept
         self.label_stats = {
             **stats.to_dict(),
@@ -362,3 +439,42 @@ class CodeContestsDataset(Dataset):
         stats_path = self._root / "processed" / f"{self.split}-{self.cache_key}-labels.json"
         atomic_write_text(stats_path, json.dumps(self.label_stats, indent=2))
         logger.info("cached %d %s graphs in %s", len(self._items), self.split, self.cache_path)
+
+
+class ProgramGraphs(LabelledGraphs):
+    """Graphs of labelled programs made elsewhere (ConDefects pairs, a code corpus), in memory.
+
+    Built each time (no disk cache): graph building is fast next to labelling, and the
+    programs' labels already exist.
+
+    Args:
+        programs: the labelled programs; each ``problem`` is a group.
+        import_vocab, bug_classes: the label columns (those of the training data this
+            joins, so the rows line up).
+        name: what the data is, shown in progress bars and ``repr``.
+        progress: show a progress bar.
+    """
+
+    def __init__(
+        self,
+        programs: Sequence[LabelledProgram],
+        import_vocab: Sequence[str],
+        bug_classes: Sequence[str],
+        *,
+        name: str = "programs",
+        progress: bool = True,
+        transform=None,
+    ) -> None:
+        super().__init__(transform)
+        self.split = name
+        self.import_vocab, self.bug_classes = tuple(import_vocab), tuple(bug_classes)
+        self.group_names = sorted({p.problem for p in programs})
+        self._items, self.programs, unlocated = graph_items(
+            programs,
+            self.import_vocab,
+            self.bug_classes,
+            self.group_names,
+            desc=f"graphs ({name})",
+            progress=progress,
+        )
+        self.label_stats = {"graphs": len(self._items), "spans_without_located_node": unlocated}

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from torch.utils.data import Sampler
 from torch_geometric.loader import DataLoader
 
-from yantra_gnn.data.dataset import CodeContestsDataset
+from yantra_gnn.data.dataset import CodeContestsDataset, LabelledGraphs, ProgramGraphs
 from yantra_gnn.errors import DatasetError
 from yantra_gnn.home import SANDBOX_CACHE_DIR
-from yantra_gnn.labels.labelling import LabelSettings
+from yantra_gnn.labels.labelling import LabelledProgram, LabelSettings
 
 
 class GroupBatchSampler(Sampler[list[int]]):
@@ -91,14 +91,15 @@ class DataLoaders:
     Attributes:
         train: the training loader (batches from ``sampler``).
         val: the validation loader (the dataset's order).
-        train_set, val_set: the two splits.
+        train_set, val_set: the two splits (``train_set`` with the extra training
+            programs joined, when there are any).
         sampler: the training loader's :class:`GroupBatchSampler`; call
             ``sampler.set_epoch(epoch)`` before each epoch to reshuffle.
     """
 
     train: DataLoader
     val: DataLoader
-    train_set: CodeContestsDataset
+    train_set: LabelledGraphs
     val_set: CodeContestsDataset
     sampler: GroupBatchSampler
 
@@ -119,6 +120,8 @@ def create_dataloaders(
     workers: int | None = None,
     progress: bool = True,
     sandbox_cache: str | os.PathLike[str] | None = SANDBOX_CACHE_DIR,
+    extra_train: Sequence[LabelledProgram] = (),
+    extra_name: str = "extra",
 ) -> DataLoaders:
     """Train and validation ``DataLoader``\\ s over :class:`CodeContestsDataset`.
 
@@ -137,6 +140,11 @@ def create_dataloaders(
         seed: seeds the training batches.
         num_workers: ``DataLoader`` worker processes (0: load in the main process).
         workers: parallel sandbox runs when a split is processed (default: one per core).
+        extra_train: more labelled training programs (e.g. the training tasks of
+            ConDefects, :func:`yantra_gnn.labels.condefects.programs_of`), joined to the
+            training split with its label vocabularies (:meth:`LabelledGraphs.combine`);
+            their problems are groups of their own.
+        extra_name: what the extra programs are, for logs and progress bars.
     """
     train_set, val_set = (
         CodeContestsDataset(
@@ -151,6 +159,15 @@ def create_dataloaders(
         )
         for split in ("train", "val")
     )
+    if extra_train:
+        extra = ProgramGraphs(
+            extra_train,
+            train_set.import_vocab,
+            train_set.bug_classes,
+            name=extra_name,
+            progress=progress,
+        )
+        train_set = LabelledGraphs.combine([train_set, extra])
     sampler = GroupBatchSampler(train_set.groups, batch_size, per_group=per_group, seed=seed)
     return DataLoaders(
         train=DataLoader(train_set, batch_sampler=sampler, num_workers=num_workers),

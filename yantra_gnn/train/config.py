@@ -59,7 +59,12 @@ SECTIONS: dict[str, type] = {"model": ModelConfig, "labels": LabelSettings}
 #: ``ModelConfig`` fields the Trainer sets from the data (not settings): the label
 #: vocabularies from the training split, the confidence temperature from the validation
 #: split (after training).
-MODEL_FIELDS_FROM_DATA: tuple[str, ...] = ("import_vocab", "bug_classes", "confidence_temperature")
+MODEL_FIELDS_FROM_DATA: tuple[str, ...] = (
+    "import_vocab",
+    "bug_classes",
+    "confidence_temperature",
+    "confidence_bias",
+)
 #: ``LabelSettings`` fields that are the run's own settings (``labels.seed`` is ``seed``).
 LABEL_FIELDS_FROM_RUN: tuple[str, ...] = ("seed",)
 _NOT_SETTINGS = {"model": MODEL_FIELDS_FROM_DATA, "labels": LABEL_FIELDS_FROM_RUN}
@@ -118,6 +123,7 @@ FLAT_SETTINGS: tuple[FlatSetting, ...] = (
     FlatSetting("pooling", "model", "pooling"),
     FlatSetting("edges", "model", "edges"),
     FlatSetting("edge_grouping", "model", "edge_groups", EDGE_GROUPINGS),
+    FlatSetting("import_evidence", "model", "import_evidence"),
     FlatSetting("label_max_tests", "labels", "max_tests"),
     FlatSetting("label_mutants_per_class", "labels", "mutants_per_class"),
     FlatSetting("label_max_mutants", "labels", "max_mutants_per_solution"),
@@ -159,22 +165,35 @@ class TrainConfig:
         model: the model to train (default ``ModelConfig()``: 978 → 512 → 512 → 256,
             dropout 0.1, mean+max pooling, all edges, one edge group). Its
             ``import_vocab`` and ``bug_classes`` are set from the training data, and
-            ``confidence_temperature`` from the validation split (``calibrate``), by the
+            ``confidence_temperature`` / ``confidence_bias`` from the validation split
+            (``calibrate``), by the
             Trainer, so they stay at their defaults here. ``model.edges`` is ``all``
             (AST + dataflow) or ``syntax`` (AST, sibling and token edges only: the
             ablation that shows what dataflow adds); the saved model keeps it.
         labels: how labels are made (``LabelSettings``; its ``seed`` is ``seed``).
         import_min_count: minimum training programs importing a module for it to enter
             the import vocabulary.
-        calibrate: after training, fit the confidence head's temperature on the
-            validation split (``yantra_gnn.evaluation.calibration.fit_temperature``) and
-            save it with the best model (``best_model.pt``, ``best_model.safetensors``);
-            ``False`` leaves ``T = 1``.
+        calibrate: after training, fit the confidence head's Platt scaling (temperature
+            ``T`` and bias ``b``) on the validation split
+            (``yantra_gnn.evaluation.calibration.fit_platt``) and save it with the best
+            model (``best_model.pt``, ``best_model.safetensors``); ``False`` leaves
+            ``T = 1, b = 0``.
         num_threads: torch CPU threads (0: torch's default). Default 1: on the 2-core
             machines this project is measured on, a training step took 1.0 s with one
             thread and 3.5 s with two (the scatter/sparse kernels contend); raise it on
             a larger CPU after measuring.
         progress: tqdm progress bars.
+        condefects: a ConDefects file (``condefects_dev.jsonl``) whose *training* tasks
+            join the training data: each accepted fix a positive and each rejected
+            submission a negative of the confidence and ranking terms, its fault line
+            the bug-location target, imports from both (bug classes unknown, masked).
+            The split is :func:`yantra_gnn.datasets.condefects.split_tasks` with seed 0,
+            the one ``yantra-gnn evaluate --data condefects`` reports on, so its
+            validation tasks are never trained on. ``None``: CodeContests only.
+        init_from: a saved model (``best_model.safetensors`` of ``yantra-gnn pretrain``)
+            whose weights start this run: fine-tuning after pretraining
+            (:func:`yantra_gnn.checkpoint.initialise_from`; import rows are matched by
+            module name). ``None``: a fresh initialisation.
     """
 
     data: str | None = None
@@ -206,6 +225,8 @@ class TrainConfig:
     num_threads: int = 1
     progress: bool = True
     calibrate: bool = True
+    condefects: str | None = None
+    init_from: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -455,7 +476,7 @@ def _check_section(section: str, values: Mapping[str, Any]) -> None:
         if section == "model" and any(name in MODEL_FIELDS_FROM_DATA for name in values):
             hint = (
                 " (import_vocab and bug_classes are set from the training data, "
-                "confidence_temperature from the validation split)"
+                "confidence_temperature and confidence_bias from the validation split)"
             )
         raise ConfigError(f"unknown setting(s) {unknown}; known {section} settings: {known}{hint}")
 

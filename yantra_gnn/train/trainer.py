@@ -17,6 +17,7 @@ import torch
 from tqdm.auto import tqdm
 
 from yantra_gnn.checkpoint import (
+    initialise_from,
     load_checkpoint,
     rng_state,
     save_checkpoint,
@@ -25,7 +26,8 @@ from yantra_gnn.checkpoint import (
     set_rng_state,
 )
 from yantra_gnn.data.dataset import ORIGINS
-from yantra_gnn.data.loader import create_dataloaders
+from yantra_gnn.data.loader import DataLoaders, create_dataloaders
+from yantra_gnn.datasets import condefects as condefects_data
 from yantra_gnn.datasets.codecontests import bundled_sample_path, prepare_from_file
 from yantra_gnn.device import batch_to_device, resolve_device
 from yantra_gnn.errors import ConfigError, DatasetError
@@ -33,8 +35,10 @@ from yantra_gnn.evaluation.calibration import (
     CONFIDENCE_ORIGINS,
     TEMPERATURE_BOUNDS,
     calibration_summary,
-    fit_temperature,
+    fit_platt,
 )
+from yantra_gnn.labels.condefects import label_pairs, programs_of
+from yantra_gnn.labels.labelling import LabelledProgram
 from yantra_gnn.nn import YantraGNN
 from yantra_gnn.train.config import (
     DEFAULT_DATA_DIR,
@@ -101,6 +105,24 @@ def resolve_data(config: TrainConfig) -> tuple[Path, bool]:
     return prepare_from_file(sample, config.seed), True
 
 
+def condefects_training_programs(path: str | None) -> list[LabelledProgram]:
+    """The labelled programs of the training tasks of a ConDefects file (``[]`` for None).
+
+    Split with seed 0 and the default fraction, as ``yantra-gnn evaluate --data
+    condefects`` does, so that its validation tasks stay unseen.
+    """
+    if path is None:
+        return []
+    pairs = condefects_data.load_split(Path(path).expanduser(), "train", seed=0)
+    programs = programs_of(label_pairs(pairs))
+    logger.info(
+        "ConDefects: %d training pairs of %d tasks join the training data",
+        len(pairs),
+        len({p.task for p in pairs}),
+    )
+    return programs
+
+
 def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
@@ -113,9 +135,19 @@ class Trainer:
     Args:
         config: the run's settings.
         resume: ``None``, ``"last"`` (``output/last_model.pt``) or a checkpoint path.
+        loaders: train on these instead of the CodeContests data ``config`` names (the
+            pretraining corpus, :mod:`yantra_gnn.train.pretrain`); ``data_name`` says
+            what they hold.
     """
 
-    def __init__(self, config: TrainConfig, resume: str | None = None) -> None:
+    def __init__(
+        self,
+        config: TrainConfig,
+        resume: str | None = None,
+        *,
+        loaders: DataLoaders | None = None,
+        data_name: str = "",
+    ) -> None:
         self.config = config
         self.output = Path(config.output).expanduser()
         self.resume = resume
@@ -123,18 +155,12 @@ class Trainer:
         if config.num_threads:
             torch.set_num_threads(config.num_threads)
         seed_everything(config.seed)
-        self.data_root, self.is_sample = resolve_data(config)
+        if loaders is None:
+            self.data_root, self.is_sample = resolve_data(config)
+            loaders = self._loaders()
+        else:
+            self.data_root, self.is_sample = Path(data_name or "custom"), False
         self.epochs = config.epochs or (SAMPLE_EPOCHS if self.is_sample else FULL_EPOCHS)
-        loaders = create_dataloaders(
-            self.data_root,
-            config.batch_size,
-            settings=config.labels,
-            import_min_count=config.import_min_count,
-            per_group=config.per_group,
-            seed=config.seed,
-            limit=config.limit,
-            progress=config.progress,
-        )
         self.train_set, self.val_set = loaders.train_set, loaders.val_set
         if len(self.train_set) == 0 or len(self.val_set) == 0:
             raise DatasetError(
@@ -143,7 +169,30 @@ class Trainer:
             )
         self.sampler = loaders.sampler
         self.train_loader, self.val_loader = loaders.train, loaders.val
+        self._build_model_and_optimizer()
+        self.initialisation: dict[str, Any] | None = None
+        if config.init_from and not resume:
+            self.initialisation = initialise_from(self.model, config.init_from)
+        if resume:
+            self._resume(resume)
 
+    def _loaders(self) -> DataLoaders:
+        config = self.config
+        return create_dataloaders(
+            self.data_root,
+            config.batch_size,
+            extra_train=condefects_training_programs(config.condefects),
+            extra_name="condefects/train",
+            settings=config.labels,
+            import_min_count=config.import_min_count,
+            per_group=config.per_group,
+            seed=config.seed,
+            limit=config.limit,
+            progress=config.progress,
+        )
+
+    def _build_model_and_optimizer(self) -> None:
+        config = self.config
         # The model as configured, with the label vocabularies of the training data. It
         # reads only the edges of config.model.edges (YantraGNN.forward drops the others),
         # so the graphs are fed whole, here as everywhere else.
@@ -182,8 +231,6 @@ class Trainer:
         self.best_epoch = 0
         self.epochs_without_improvement = 0
         self.history: list[dict[str, Any]] = []
-        if resume:
-            self._resume(resume)
 
     # ------------------------------------------------------------------ state
     def _checkpoint_path(self, resume: str) -> Path:
@@ -428,19 +475,21 @@ class Trainer:
     # ------------------------------------------------------------------ calibration
     @torch.no_grad()
     def calibrate(self, model: YantraGNN) -> dict[str, Any] | None:
-        """Fit the confidence temperature of ``model`` (the best one) on the validation split.
+        """Fit the confidence calibration of ``model`` (the best one) on the validation split.
 
-        The temperature minimises the NLL of the validation split's confidence
-        candidates (solutions, incorrect solutions, mutants: the evaluation protocol's
-        rows) (:func:`~yantra_gnn.evaluation.calibration.fit_temperature`). It is set in
-        ``model.config`` and written into ``best_model.pt`` (config and
-        ``metadata["confidence_calibration"]``); the weights are not touched. ECE, Brier
-        and NLL before and after are logged and returned; on this split they are
-        in-sample (the temperature was fitted on it).
+        Platt scaling, ``P(correct) = sigmoid(logit / T + b)``: the temperature ``T`` and
+        bias ``b`` minimise the NLL of the validation split's confidence candidates
+        (solutions, incorrect solutions, mutants: the evaluation protocol's rows)
+        (:func:`~yantra_gnn.evaluation.calibration.fit_platt`). They are set in
+        ``model.config`` (``confidence_temperature``, ``confidence_bias``) and written
+        into ``best_model.pt`` (config and ``metadata["confidence_calibration"]``); the
+        weights are not touched. ECE, Brier and NLL before and after are logged and
+        returned; on this split they are in-sample (``T`` and ``b`` were fitted on it).
 
         Returns:
-            The calibration record, or ``None`` when the split cannot fit a temperature
-            (no candidates, or only one label value); then ``T`` stays 1.
+            The calibration record (``temperature``, ``bias``, ``before``, ``after``, …),
+            or ``None`` when the split cannot fit one (no candidates, or only one label
+            value); then ``T`` stays 1 and ``b`` 0.
         """
         model.to(self.device).eval()
         logits, labels, origins = [], [], []
@@ -454,25 +503,28 @@ class Trainer:
         z = torch.cat(logits).numpy()[rows]
         y = torch.cat(labels).numpy()[rows].astype(np.float64)
         try:
-            temperature = fit_temperature(z, y)
+            temperature, bias = fit_platt(z, y)
         except ConfigError as error:
-            logger.warning("confidence calibration skipped, T stays 1: %s", error)
+            logger.warning("confidence calibration skipped, T stays 1 and b 0: %s", error)
             return None
-        before = calibration_summary(y, z, 1.0)
-        after = calibration_summary(y, z, temperature)
+        before = calibration_summary(y, z, 1.0, 0.0)
+        after = calibration_summary(y, z, temperature, bias)
         record = {
             "fitted_on": "val",
+            "method": "platt",
             "candidates": int(rows.sum()),
             "best_epoch": self.best_epoch,
             "temperature": temperature,
+            "bias": bias,
             "before": before,
             "after": after,
         }
         logger.info(
             "confidence calibration on the validation split (%d candidates, in-sample): "
-            "T = %.3f; ECE %.3f -> %.3f, Brier %.3f -> %.3f, NLL %.3f -> %.3f",
+            "T = %.3f, b = %.3f; ECE %.3f -> %.3f, Brier %.3f -> %.3f, NLL %.3f -> %.3f",
             record["candidates"],
             temperature,
+            bias,
             before["ece"],
             after["ece"],
             before["brier"],
@@ -482,16 +534,19 @@ class Trainer:
         )
         if temperature in TEMPERATURE_BOUNDS:
             logger.warning(
-                "the confidence temperature ended on its bound (T = %g): on these %d "
-                "validation candidates the logits separate the labels perfectly (low T) or "
-                "carry no signal a temperature can use (high T: e.g. they rank the labels "
-                "the wrong way round, or their offset is wrong and only shrinking helps); "
-                "a larger validation split gives a more trustworthy temperature",
+                "the confidence temperature ended on its bound (T = %g, b = %.3f): on these "
+                "%d validation candidates the logits separate the labels too sharply for "
+                "the lowest T (low T) or carry no ranking signal the scaling can use (high "
+                "T: e.g. they rank the labels the wrong way round; b then gives about the "
+                "base rate); a larger validation split gives a more trustworthy calibration",
                 temperature,
+                bias,
                 record["candidates"],
             )
-        model.config = dataclasses.replace(model.config, confidence_temperature=temperature)
-        set_checkpoint_temperature(self.output / BEST, temperature, record)
+        model.config = dataclasses.replace(
+            model.config, confidence_temperature=temperature, confidence_bias=bias
+        )
+        set_checkpoint_temperature(self.output / BEST, temperature, record, bias=bias)
         return record
 
 
