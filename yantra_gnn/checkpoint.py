@@ -408,6 +408,9 @@ def _check_feature_spec(path: Path, saved: Any) -> None:
 
 
 def _config_from(path: Path, values: Any) -> ModelConfig:
+    if isinstance(values, dict) and "import_evidence" not in values:
+        # written before the field existed: those models have no evidence head
+        values = {**values, "import_evidence": False}
     try:
         return ModelConfig.from_dict(values)
     except ConfigError as error:
@@ -428,8 +431,9 @@ def load_checkpoint(
     The model is moved to ``device`` before the optimizer state is loaded, so optimizer
     tensors land on the parameters' device. Keys with ``torch.compile``'s
     ``_orig_mod.`` prefix are accepted, and ``model`` may itself be compiled. The saved
-    config may differ from the model's in ``confidence_temperature`` only (it is fitted
-    after training); the model takes the saved one.
+    config may differ from the model's in ``confidence_temperature`` and
+    ``confidence_bias`` only (the confidence head's Platt scaling, fitted after
+    training); the model takes the saved ones.
 
     Args:
         path: a file written by ``save_checkpoint``.
@@ -452,8 +456,8 @@ def load_checkpoint(
     payload = _read_checkpoint(path, "cpu")
     inner = _yantra_model(model, "load_checkpoint")
     saved_config = _config_from(path, payload.get("model_config"))
-    # The confidence temperature is fitted after training, not part of the architecture:
-    # a model built with another one loads the weights and takes the saved temperature.
+    # The confidence temperature and bias are fitted after training, not part of the
+    # architecture: a model built with others loads the weights and takes the saved ones.
     if not _same_architecture(saved_config, inner.config):
         mine, theirs = inner.config.to_dict(), saved_config.to_dict()
         differing = sorted(k for k in mine if mine[k] != theirs[k])
@@ -511,30 +515,42 @@ def load_checkpoint(
 
 
 def _same_architecture(a: ModelConfig, b: ModelConfig) -> bool:
-    """Whether two configs describe the same model, whatever their confidence temperatures."""
-    return dataclasses.replace(a, confidence_temperature=b.confidence_temperature) == b
+    """Whether two configs describe the same model, whatever their confidence calibration."""
+    return (
+        dataclasses.replace(
+            a, confidence_temperature=b.confidence_temperature, confidence_bias=b.confidence_bias
+        )
+        == b
+    )
 
 
 def set_checkpoint_temperature(
     path: str | os.PathLike[str],
     temperature: float,
     calibration: Mapping[str, Any] | None = None,
+    *,
+    bias: float = 0.0,
 ) -> Path:
-    """Write a fitted confidence temperature into a saved training checkpoint, atomically.
+    """Write a fitted confidence calibration into a saved training checkpoint, atomically.
 
-    Only ``model_config.confidence_temperature`` changes (and, when ``calibration`` is
-    given, ``metadata["confidence_calibration"]``); weights, optimizer, scheduler and RNG
-    states stay as they were, so resuming from the file is unchanged.
+    The confidence head's Platt scaling ``sigmoid(logit / temperature + bias)``: only
+    ``model_config.confidence_temperature`` and ``model_config.confidence_bias`` change
+    (and, when ``calibration`` is given, ``metadata["confidence_calibration"]``);
+    weights, optimizer, scheduler and RNG states stay as they were, so resuming from the
+    file is unchanged. ``bias`` defaults to ``0.0``: temperature scaling alone.
 
     Raises:
         CheckpointError: the file is not a readable checkpoint, the temperature is not a
-            finite number > 0, or ``calibration`` is not JSON-able.
+            finite number > 0, the bias not a finite number, or ``calibration`` is not
+            JSON-able.
     """
     path = expand(path)  # "~/..." works as in the shell
     payload = _read_checkpoint(path, "cpu")
     config = _config_from(path, payload.get("model_config"))
     try:
-        config = dataclasses.replace(config, confidence_temperature=temperature)
+        config = dataclasses.replace(
+            config, confidence_temperature=temperature, confidence_bias=bias
+        )
     except ConfigError as error:
         raise CheckpointError(f"{path}: {error}") from error
     payload["model_config"] = config.to_dict()
@@ -550,7 +566,12 @@ def set_checkpoint_temperature(
         payload["metadata"] = metadata
     checked = _with_checksum(payload)
     atomic_write(path, lambda handle: torch.save(checked, handle))
-    logger.info("saved confidence temperature %.4f into %s", config.confidence_temperature, path)
+    logger.info(
+        "saved confidence temperature %.4f and bias %.4f into %s",
+        config.confidence_temperature,
+        config.confidence_bias,
+        path,
+    )
     return path
 
 
@@ -656,3 +677,83 @@ def _read_safetensors(path: Path) -> tuple[ModelConfig, dict[str, torch.Tensor]]
             "(flipped bytes on disk or an edit); use another model file"
         )
     return _config_from(path, config_values), state
+
+
+#: Parameters whose rows are the import vocabulary (mapped by module name on transfer).
+_IMPORT_ROW_PARAMETERS: tuple[str, ...] = (
+    "import_head.out.weight",
+    "import_head.out.bias",
+    "import_evidence.feature_weight.weight",
+    "import_evidence.feature_weight.bias",
+    "import_evidence.node_weight.weight",
+)
+
+
+def initialise_from(model: nn.Module, path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Start ``model`` from the weights of a saved model (e.g. a pretrained one).
+
+    Every parameter whose name and shape match is copied. The import head's rows are
+    matched by module name, so a model pretrained with another import vocabulary passes
+    on what it learnt about the modules both know; the other rows keep their fresh
+    initialisation. Parameters that do not match (another architecture, another number
+    of bug classes) keep theirs too and are reported.
+
+    Args:
+        model: the ``YantraGNN`` to initialise (its config is kept).
+        path: a file of ``save_model_for_inference`` or ``save_checkpoint``.
+
+    Returns:
+        ``{"copied": [...], "skipped": [...], "import_rows": n, "source": str}``.
+
+    Raises:
+        CheckpointError: unreadable file or another feature spec version (as
+            :func:`load_model_for_inference`), or no parameter in common at all.
+    """
+    inner = _yantra_model(model, "initialise_from")
+    source = load_model_for_inference(path, device="cpu")
+    theirs = source.state_dict()
+    mine = inner.state_dict()
+    their_rows = {name: i for i, name in enumerate(source.config.import_vocab)}
+    row_pairs = [
+        (i, their_rows[name])
+        for i, name in enumerate(inner.config.import_vocab)
+        if name in their_rows
+    ]
+    copied, skipped = [], []
+    with torch.no_grad():
+        for name, tensor in mine.items():
+            other = theirs.get(name)
+            if other is None:
+                skipped.append(name)
+            elif name in _IMPORT_ROW_PARAMETERS:
+                if other.shape[1:] != tensor.shape[1:] or not row_pairs:
+                    skipped.append(name)
+                    continue
+                rows_mine = torch.tensor([a for a, _ in row_pairs])
+                rows_theirs = torch.tensor([b for _, b in row_pairs])
+                tensor[rows_mine] = other[rows_theirs].to(tensor.dtype)
+                copied.append(name)
+            elif other.shape == tensor.shape:
+                tensor.copy_(other.to(tensor.dtype))
+                copied.append(name)
+            else:
+                skipped.append(name)
+    if not copied:
+        raise CheckpointError(
+            f"{path}: no parameter fits this model (another architecture); initialise "
+            "from a model with the same layer widths"
+        )
+    inner.load_state_dict(mine)
+    logger.info(
+        "initialised %d of %d parameters from %s (%d import rows by module name)",
+        len(copied),
+        len(mine),
+        path,
+        len(row_pairs),
+    )
+    return {
+        "source": str(path),
+        "copied": copied,
+        "skipped": skipped,
+        "import_rows": len(row_pairs),
+    }

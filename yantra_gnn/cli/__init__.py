@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "yantra_gnn.cli.download",
     "yantra_gnn.cli.sandbox",
     "yantra_gnn.cli.train",
+    "yantra_gnn.cli.pretrain",
     "yantra_gnn.cli.predict",
     "yantra_gnn.cli.evaluate",
 )
