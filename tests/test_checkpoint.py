@@ -558,3 +558,29 @@ def test_an_optimizer_state_that_does_not_fit_leaves_the_weights_alone(tmp_path)
     with pytest.raises(CheckpointError, match="optimizer.pt: optimizer state does not fit"):
         load_checkpoint(damaged, model, torch.optim.Adam(model.parameters()))
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+
+
+def test_float16_storage_halves_the_file_and_loads_as_float32(tmp_path, batch):
+    from yantra_gnn.checkpoint import load_model_for_inference, save_model_for_inference
+
+    torch.manual_seed(0)
+    model = YantraGNN(ModelConfig(layer_channels=(32, 32, 16), head_hidden_channels=16)).eval()
+    full = save_model_for_inference(model, tmp_path / "full.safetensors")
+    half = save_model_for_inference(model, tmp_path / "half.safetensors", dtype="float16")
+    assert half.stat().st_size < 0.6 * full.stat().st_size
+    loaded = load_model_for_inference(half, device="cpu")
+    assert all(p.dtype == torch.float32 for p in loaded.parameters())
+    with torch.no_grad():
+        a, b = model(batch), loaded(batch)
+    torch.testing.assert_close(a.confidence_logit, b.confidence_logit, rtol=1e-2, atol=1e-2)
+    with pytest.raises(CheckpointError, match="dtype must be one of"):
+        save_model_for_inference(model, tmp_path / "x.safetensors", dtype="int8")
+
+
+def test_shipped_model_names_resolve_or_say_what_is_missing(tmp_path, monkeypatch):
+    from yantra_gnn import checkpoint
+
+    assert checkpoint.resolve_model_path("~/m.safetensors") == Path.home() / "m.safetensors"
+    monkeypatch.setattr(checkpoint, "PRETRAINED_DIR", tmp_path / "none")
+    with pytest.raises(CheckpointError, match="not in this installation"):
+        checkpoint.load_model_for_inference(checkpoint.DEFAULT_MODEL)

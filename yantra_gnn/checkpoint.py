@@ -575,17 +575,42 @@ def set_checkpoint_temperature(
     return path
 
 
-def save_model_for_inference(model: nn.Module, path: str | os.PathLike[str]) -> Path:
+#: Weight dtypes a model file may store (loaded back as float32).
+STORAGE_DTYPES: dict[str, torch.dtype] = {
+    "float32": torch.float32,
+    "float16": torch.float16,
+    "bfloat16": torch.bfloat16,
+}
+
+
+def save_model_for_inference(
+    model: nn.Module, path: str | os.PathLike[str], *, dtype: str = "float32"
+) -> Path:
     """Save the model's weights as one safetensors file, config as JSON metadata.
 
     The safetensors header metadata holds ``format``, ``format_version``, ``config``
     (the ``ModelConfig`` as JSON, label vocabularies included),
-    ``feature_spec_version`` (JSON), ``library_version`` and ``timestamp``.
+    ``feature_spec_version`` (JSON), ``library_version``, ``timestamp``,
+    ``weights_dtype`` and ``tensors_sha256``.
+
+    Args:
+        model: the ``YantraGNN`` to save.
+        path: the file to write (atomically).
+        dtype: how the floating-point weights are stored: ``"float32"`` (exact),
+            ``"float16"`` or ``"bfloat16"`` (half the size; loading casts back to
+            float32, so predictions differ from the float32 model by rounding only).
     """
     path = expand(path)  # "~/..." works as in the shell
+    if dtype not in STORAGE_DTYPES:
+        raise CheckpointError(f"dtype must be one of {sorted(STORAGE_DTYPES)}, got {dtype!r}")
     inner = _yantra_model(model, "save_model_for_inference")
-    tensors = {k: v.detach().cpu().contiguous() for k, v in inner.state_dict().items()}
+    storage = STORAGE_DTYPES[dtype]
+    tensors = {
+        k: (v.detach().to(storage) if v.is_floating_point() else v.detach()).cpu().contiguous()
+        for k, v in inner.state_dict().items()
+    }
     metadata = {
+        "weights_dtype": dtype,
         "format": INFERENCE_FORMAT,
         "format_version": str(FORMAT_VERSION),
         "config": json.dumps(inner.config.to_dict()),
@@ -600,18 +625,47 @@ def save_model_for_inference(model: nn.Module, path: str | os.PathLike[str]) -> 
     return path
 
 
+#: The model shipped inside the package (``Predictor.from_pretrained(DEFAULT_MODEL)``,
+#: ``yantra-gnn predict`` without ``--model``); docs/model_card.md describes it.
+DEFAULT_MODEL = "yantra-gnn/default"
+#: Shipped models by name → file name under ``yantra_gnn/pretrained/``.
+PRETRAINED_MODELS: dict[str, str] = {DEFAULT_MODEL: "default.safetensors"}
+PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
+
+
+def resolve_model_path(name_or_path: str | os.PathLike[str]) -> Path:
+    """The file of a shipped model's name (:data:`PRETRAINED_MODELS`), else the path itself
+    (``~`` expanded).
+
+    Raises:
+        CheckpointError: a shipped model's name whose file this installation lacks.
+    """
+    if isinstance(name_or_path, str) and name_or_path in PRETRAINED_MODELS:
+        path = PRETRAINED_DIR / PRETRAINED_MODELS[name_or_path]
+        if not path.is_file():
+            raise CheckpointError(
+                f"{name_or_path!r} is not in this installation ({path} is missing); "
+                "reinstall yantra-gnn, or train a model (python tools/train_default_model.py) "
+                "and pass its file"
+            )
+        return path
+    return expand(name_or_path)
+
+
 def load_model_for_inference(
     path: str | os.PathLike[str], device: DeviceLike = "auto"
 ) -> YantraGNN:
     """Rebuild a ``YantraGNN`` from a saved file alone, on ``device``, in eval mode.
 
     Reads a safetensors file from ``save_model_for_inference``; a training checkpoint
-    from ``save_checkpoint`` is accepted too (its weights and config are used).
+    from ``save_checkpoint`` is accepted too (its weights and config are used). ``path``
+    may also name a model shipped with the package, e.g. :data:`DEFAULT_MODEL`
+    (``"yantra-gnn/default"``).
 
     Raises:
         CheckpointError: missing, corrupt or foreign file, or another feature spec version.
     """
-    path = expand(path)  # "~/..." works as in the shell
+    path = resolve_model_path(path)
     target = resolve_device(device)
     if not path.is_file():
         raise CheckpointError(
@@ -676,6 +730,11 @@ def _read_safetensors(path: Path) -> tuple[ModelConfig, dict[str, torch.Tensor]]
             f"model file {path} fails its checksum: its weights changed after it was saved "
             "(flipped bytes on disk or an edit); use another model file"
         )
+    stored = metadata.get("weights_dtype", "float32")
+    if stored not in STORAGE_DTYPES:
+        raise CheckpointError(f"{path} stores weights as {stored!r}; {what_to_do}")
+    if stored != "float32":  # half-precision storage: compute in float32
+        state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
     return _config_from(path, config_values), state
 
 

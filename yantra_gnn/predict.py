@@ -125,7 +125,9 @@ class Predictor:
         builder: CodeGraphBuilder | None = None,
         num_threads: int | None = DEFAULT_NUM_THREADS,
     ) -> Predictor:
-        """A predictor for a model file from ``save_model_for_inference`` (or a checkpoint)."""
+        """A predictor for a model file from ``save_model_for_inference`` (or a checkpoint),
+        or for a model shipped with the package by its name: ``"yantra-gnn/default"``
+        (``yantra_gnn.checkpoint.DEFAULT_MODEL``, described in docs/model_card.md)."""
         resolved = resolve_device(device)
         model = load_model_for_inference(path, device=resolved)
         return cls(model, resolved, builder, num_threads=num_threads)

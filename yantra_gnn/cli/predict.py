@@ -9,6 +9,7 @@ from pathlib import Path
 
 from torch_geometric.data import Data
 
+from yantra_gnn.checkpoint import DEFAULT_MODEL
 from yantra_gnn.cli.common import add_max_bytes_argument, read_source
 from yantra_gnn.errors import ConfigError, YantraError
 from yantra_gnn.graph import CodeGraphBuilder
@@ -26,7 +27,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The ``predict`` options."""
     parser.add_argument("files", nargs="+", metavar="FILE.py", help="Python source files")
     parser.add_argument(
-        "--model", required=True, metavar="PATH", help="model file (save_model_for_inference)"
+        "--model",
+        default=DEFAULT_MODEL,
+        metavar="PATH|NAME",
+        help=f"model file (save_model_for_inference) or a shipped model's name (default: "
+        f"{DEFAULT_MODEL}, the model shipped in the package; docs/model_card.md)",
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
