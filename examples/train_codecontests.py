@@ -3,7 +3,10 @@
 With no arguments it trains on ``~/.yantra/datasets/codecontests`` when that dataset
 has been prepared (``yantra-gnn download``), else on the sample shipped in the package,
 and leaves checkpoints, ``metrics.csv``, ``training.png`` and an inference model in
-``~/.yantra/checkpoints/graphsage``.
+``~/.yantra/checkpoints/graphsage``. Run it again and the new run takes that folder: the
+previous one is moved to ``~/.yantra/checkpoints/graphsage/previous/version_N``. A folder
+given with ``--output`` that already holds a run is refused unless ``--overwrite`` is
+given.
 
 Examples::
 
@@ -11,6 +14,7 @@ Examples::
     python examples/train_codecontests.py --epochs 2 --batch-size 8 --limit 40
     python examples/train_codecontests.py --device mps
     python examples/train_codecontests.py --resume last
+    python examples/train_codecontests.py --output runs/a --overwrite
     python examples/train_codecontests.py --config my_run.yaml --lr 3e-4
 """
 

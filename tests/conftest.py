@@ -3,13 +3,38 @@ tiny verified HumanEval candidate set (2 sandbox runs, made once)."""
 
 from __future__ import annotations
 
+import atexit
 import json
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
-from yantra_test_helpers import DOUBLE, MAX_PAIR, MINI_DATASET, NO_TESTS
 
-from yantra_gnn.evaluation.humaneval import HumanEvalSettings, build_candidates
+# The Hugging Face caches of the whole session go to a temporary folder, set here, at
+# import, before any test module imports ``datasets`` or ``huggingface_hub`` (both read
+# these variables once, when imported): ``datasets.load_dataset("json", ...)`` of the
+# data tests would otherwise leave lock files and Arrow caches in the user's
+# ``~/.cache/huggingface``. The folder is removed when the session ends.
+HF_TEST_CACHE = Path(tempfile.mkdtemp(prefix="yantra-tests-hf-"))
+#: The user's caches, which the tests must leave alone (read before this file sets the
+#: variables, and before any test changes ``HOME``); ``tests/test_environment.py``
+#: reads them from ``YANTRA_TESTS_USER_HF_CACHES``.
+_USER_HF_HOME = os.environ.get("HF_HOME") or str(
+    Path(os.environ.get("XDG_CACHE_HOME", "~/.cache")).expanduser() / "huggingface"
+)
+USER_HF_CACHES = sorted(
+    {_USER_HF_HOME, os.environ.get("HF_DATASETS_CACHE") or f"{_USER_HF_HOME}/datasets"}
+)
+os.environ["YANTRA_TESTS_USER_HF_CACHES"] = os.pathsep.join(USER_HF_CACHES)
+os.environ["HF_HOME"] = str(HF_TEST_CACHE)
+os.environ["HF_DATASETS_CACHE"] = str(HF_TEST_CACHE / "datasets")
+os.environ["HF_HUB_CACHE"] = str(HF_TEST_CACHE / "hub")
+atexit.register(shutil.rmtree, HF_TEST_CACHE, ignore_errors=True)
+from yantra_test_helpers import DOUBLE, MAX_PAIR, MINI_DATASET, NO_TESTS  # noqa: E402
+
+from yantra_gnn.evaluation.humaneval import HumanEvalSettings, build_candidates  # noqa: E402
 
 
 @pytest.fixture

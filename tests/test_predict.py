@@ -225,9 +225,63 @@ def test_cli_prints_json_and_a_table(tmp_path, model, capsys):
     direct = Predictor(model, device="cpu").predict(SOURCES[0])
     assert results[0]["confidence"] == pytest.approx(direct.confidence, abs=1e-6)
     assert "embedding" not in results[0]
+    # The keys stay those of before (new ones only added), each with its type.
+    first = results[0]
+    assert set(first) == {
+        "file", "confidence", "has_error", "imports", "bugs", "likely_correct", "threshold"
+    }  # fmt: skip
+    assert set(first["imports"][0]) == {"module", "probability"}
+    assert set(first["bugs"][0]) == {"class", "probability", "lines"}
+    assert first["threshold"] == 0.5
+    assert first["likely_correct"] is (first["confidence"] >= 0.5)
+    assert _cli([*argv, "--json", "--threshold", "0"]) == 0
+    assert all(r["likely_correct"] for r in json.loads(capsys.readouterr().out))
     assert _cli(argv) == 0
     table = capsys.readouterr().out
     assert str(files[0]) in table and "confidence" in table and "imports" in table
+    # a verdict with its threshold, and the bug location once per file
+    block = table.split(str(files[1]))[0]
+    verdict = direct.verdict(0.5)
+    assert f"  verdict        {verdict}\n" in block
+    start, end = direct.bug_lines
+    where = f"line {start}" if start == end else f"lines {start}-{end}"
+    assert block.count("bug location") == 1
+    assert f"  bug location   {where}" in block
+    bugs_row = next(line for line in block.splitlines() if line.startswith("  bugs"))
+    assert "line" not in bugs_row  # not repeated after each class
+    assert _cli([*argv, "--threshold", "1"]) == 0
+    assert "likely wrong" in capsys.readouterr().out
+    with pytest.raises(ConfigError, match="--threshold"):
+        _cli([*argv, "--threshold", "1.5"])
+
+
+def test_a_verdict_reads_the_confidence_against_its_threshold():
+    def prediction(confidence: float) -> Prediction:
+        return Prediction(np.zeros(4, np.float32), confidence, [], [], False)
+
+    assert prediction(0.91).verdict() == "likely correct (0.91 \u2265 0.50)"
+    assert prediction(0.12).verdict() == "likely wrong (0.12 < 0.50)"
+    assert prediction(0.5).verdict() == "likely correct (0.50 \u2265 0.50)"
+    assert prediction(0.4996).verdict() == "likely wrong (0.4996 < 0.5000)"  # never "0.50 < 0.50"
+    assert prediction(0.7).verdict(0.8, ascii_only=True) == "likely wrong (0.70 < 0.80)"
+    assert prediction(0.9).verdict(0.8, ascii_only=True) == "likely correct (0.90 >= 0.80)"
+    assert prediction(0.7).likely_correct(0.7) and not prediction(0.7).likely_correct(0.71)
+    with pytest.raises(ConfigError, match="threshold"):
+        prediction(0.5).verdict(2.0)
+    assert prediction(0.5).bug_lines is None
+
+
+def test_repr_is_short_and_leaves_the_embedding_out(predictor):
+    prediction = predictor.predict(SOURCES[0])
+    text = repr(prediction)
+    assert len(text) < 300 and "\n" not in text
+    assert text.startswith(f"Prediction(confidence={prediction.confidence:.3f}, imports=[")
+    top_import, p = prediction.imports[0]
+    assert f"imports=[{top_import} {p:.2f}, " in text and "+1 more]" in text  # 4 modules
+    top_bug, q, _ = prediction.bugs[0]
+    assert f"bugs=[{top_bug} {q:.2f}, " in text
+    assert f"bug_lines={prediction.bug_lines}" in text
+    assert text.endswith("embedding=<12 floats>)")  # its size, not its numbers
 
 
 def test_cli_reports_unreadable_and_bad_files_by_name(tmp_path, model, capsys):

@@ -63,6 +63,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--export", default=str(DEFAULT_EXPORT), help="where the model goes")
     parser.add_argument("--export-only", metavar="RUN", help="export RUN/best_model.pt only")
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="delete the runs of an earlier call in --output first (without it, a second "
+        "call is refused)",
+    )
     return parser.parse_args(argv)
 
 
@@ -109,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     from yantra_gnn.train import TrainConfig, Trainer
     from yantra_gnn.train.pretrain import pretrain
 
-    common = {"seed": args.seed, "progress": args.progress}
+    common = {"seed": args.seed, "progress": args.progress, "overwrite": args.overwrite}
     pre = pretrain(
         TrainConfig(output=str(output / "pretrain"), epochs=args.pretrain_epochs, **common),
         units=args.units,

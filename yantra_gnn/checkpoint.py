@@ -27,6 +27,7 @@ import os
 import pickle
 import random
 import re
+import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -93,6 +94,20 @@ def _yantra_model(model: nn.Module, action: str) -> YantraGNN:
     return inner
 
 
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 3, 60, 60
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = _REPR.maxset = 6
+
+
+def _short(value: Any) -> str:
+    """A short ``repr`` of a value read from a file, safe however deep or large it is
+    (a plain ``repr`` of a deeply nested list raises ``RecursionError``)."""
+    try:
+        return _REPR.repr(value)
+    except Exception:  # a repr that fails: name the type only
+        return f"<{type(value).__name__}>"
+
+
 def _timestamp() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -132,7 +147,7 @@ def _optional_float(value: Any, name: str) -> float | None:
     try:
         return float(value)
     except (TypeError, ValueError) as error:
-        raise CheckpointError(f"{name} must be a number or None, got {value!r}") from error
+        raise CheckpointError(f"{name} must be a number or None, got {_short(value)}") from error
 
 
 def rng_state() -> dict[str, Any]:
@@ -349,9 +364,9 @@ def _read_checkpoint(path: Path, map_location: torch.device | str) -> dict[str, 
         )
     if payload.get("format_version") != FORMAT_VERSION:
         raise CheckpointError(
-            f"{path} has checkpoint format version {payload.get('format_version')!r}; this "
+            f"{path} has checkpoint format version {_short(payload.get('format_version'))}; this "
             f"yantra-gnn ({__version__}) reads version {FORMAT_VERSION}: use the yantra-gnn "
-            f"version that wrote it ({payload.get('library_version')!r})"
+            f"version that wrote it ({_short(payload.get('library_version'))})"
         )
     _check_feature_spec(path, payload.get("feature_spec_version"))
     _verify_checksum(path, payload)
@@ -365,7 +380,21 @@ def _read_checkpoint(path: Path, map_location: torch.device | str) -> dict[str, 
         )
     epoch = payload.get("epoch")
     if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
-        raise CheckpointError(f"{path} holds an invalid epoch {epoch!r}; the file is damaged")
+        raise CheckpointError(f"{path} holds an invalid epoch {_short(epoch)}; the file is damaged")
+    for name in ("train_loss", "val_loss"):
+        loss = payload.get(name)
+        if loss is not None and (isinstance(loss, bool) or not isinstance(loss, int | float)):
+            raise CheckpointError(
+                f"{path} holds an invalid {name} {_short(loss)} (a number or None); the file "
+                "is damaged"
+            )
+    for name in ("metadata", "optimizer_state", "scheduler_state", "rng_state"):
+        part = payload.get(name)
+        if part is not None and not isinstance(part, dict):
+            raise CheckpointError(
+                f"{path} holds a {type(part).__name__} as {name} (a dict or None); the file "
+                "is damaged"
+            )
     return payload
 
 
@@ -387,12 +416,12 @@ def _check_state(path: Path, config: ModelConfig, state: Mapping[str, torch.Tens
         want = expected[name]
         if tensor.shape != want.shape or tensor.dtype != want.dtype:
             raise CheckpointError(
-                f"{path}: weight {name!r} is {tensor.dtype} {tuple(tensor.shape)}, its config "
+                f"{path}: weight {_short(name)} is {tensor.dtype} {tuple(tensor.shape)}, its config "
                 f"needs {want.dtype} {tuple(want.shape)}; the file is damaged or was edited"
             )
         if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
             raise CheckpointError(
-                f"{path}: weight {name!r} holds NaN or infinite values (a corrupt file or a "
+                f"{path}: weight {_short(name)} holds NaN or infinite values (a corrupt file or a "
                 "diverged run); use another checkpoint"
             )
 
@@ -400,7 +429,7 @@ def _check_state(path: Path, config: ModelConfig, state: Mapping[str, torch.Tens
 def _check_feature_spec(path: Path, saved: Any) -> None:
     if saved != FEATURE_SPEC_VERSION:
         raise CheckpointError(
-            f"{path} was trained on node features of spec version {saved!r}, but this "
+            f"{path} was trained on node features of spec version {_short(saved)}, but this "
             f"yantra-gnn builds features of spec version {FEATURE_SPEC_VERSION!r}; the model "
             "would read features of another layout. Retrain the model, or install the "
             "yantra-gnn version that wrote it"
@@ -408,13 +437,22 @@ def _check_feature_spec(path: Path, saved: Any) -> None:
 
 
 def _config_from(path: Path, values: Any) -> ModelConfig:
-    if isinstance(values, dict) and "import_evidence" not in values:
+    if not isinstance(values, dict) or not all(isinstance(key, str) for key in values):
+        kind = "no model config" if values is None else f"a {type(values).__name__}"
+        raise CheckpointError(
+            f"{path} holds an invalid model config: expected a mapping of field names, found "
+            f"{kind}; the file is damaged or was not written by yantra-gnn"
+        )
+    if "import_evidence" not in values:
         # written before the field existed: those models have no evidence head
         values = {**values, "import_evidence": False}
     try:
         return ModelConfig.from_dict(values)
-    except ConfigError as error:
-        raise CheckpointError(f"{path} holds an invalid model config: {error}") from error
+    except Exception as error:  # ConfigError, or whatever hostile values make it raise
+        detail = str(error) if isinstance(error, ConfigError) else type(error).__name__
+        if len(detail) > 300:
+            detail = detail[:300] + "..."
+        raise CheckpointError(f"{path} holds an invalid model config: {detail}") from error
 
 
 def load_checkpoint(
@@ -468,38 +506,32 @@ def load_checkpoint(
         )
     state = _strip_compile_prefix(payload["model_state"])
     _check_state(path, saved_config, state)
-    # Optimizer and scheduler states are loaded before the weights: when one of them does
-    # not fit, the error leaves the model's weights as they were.
+    for wanted, name, what, without in (
+        (optimizer is not None, "optimizer_state", "optimizer state", "optimizer="),
+        (scheduler is not None, "scheduler_state", "scheduler state", "scheduler="),
+        (restore_rng, "rng_state", "RNG state", "restore_rng=False"),
+    ):
+        if wanted and payload.get(name) is None:
+            raise CheckpointError(f"{path} holds no {what}; load without {without}")
+    # Optimizer, scheduler and RNG states are restored before the weights; when one of
+    # them does not fit, everything restored so far is rolled back, so an error leaves
+    # the model, the optimizer, the scheduler and the generators as they were.
+    optimizer_before = optimizer.state_dict() if optimizer is not None else None
+    scheduler_before = scheduler.state_dict() if scheduler is not None else None
+    rng_before = rng_state() if restore_rng else None
     inner.to(target)
-    if optimizer is not None:
-        if payload.get("optimizer_state") is None:
-            raise CheckpointError(f"{path} holds no optimizer state; load without optimizer=")
-        try:
-            optimizer.load_state_dict(payload["optimizer_state"])
-        except (ValueError, KeyError, RuntimeError) as error:
-            raise CheckpointError(
-                f"{path}: optimizer state does not fit the given optimizer ({error}); use the "
-                "same optimizer class and parameter groups as when it was saved"
-            ) from error
-    if scheduler is not None:
-        if payload.get("scheduler_state") is None:
-            raise CheckpointError(f"{path} holds no scheduler state; load without scheduler=")
-        try:
-            scheduler.load_state_dict(payload["scheduler_state"])
-        except (ValueError, KeyError, TypeError, AttributeError) as error:
-            raise CheckpointError(
-                f"{path}: scheduler state does not fit the given scheduler ({error})"
-            ) from error
     try:
-        inner.load_state_dict(state, strict=True)
-    except RuntimeError as error:
-        raise CheckpointError(f"{path}: model weights do not fit the model: {error}") from error
+        _restore_training_state(path, payload, inner, state, optimizer, scheduler, restore_rng)
+    except BaseException:
+        if optimizer is not None and optimizer_before is not None:
+            optimizer.load_state_dict(optimizer_before)
+        if scheduler is not None:
+            scheduler.load_state_dict(scheduler_before)
+        if rng_before is not None:
+            set_rng_state(rng_before)
+        raise
     inner.config = saved_config
     inner.to(target)
-    if restore_rng:
-        if payload.get("rng_state") is None:
-            raise CheckpointError(f"{path} holds no RNG state; load with restore_rng=False")
-        set_rng_state(payload["rng_state"])
     logger.info("loaded checkpoint %s (epoch %d) onto %s", path, payload["epoch"], target)
     return CheckpointInfo(
         epoch=int(payload["epoch"]),
@@ -512,6 +544,84 @@ def load_checkpoint(
         library_version=str(payload.get("library_version", "")),
         timestamp=str(payload.get("timestamp", "")),
     )
+
+
+def _same_kind(saved: Any, current: Any) -> bool:
+    """Whether a saved scheduler value may replace the current one: both numbers, one
+    of them ``None``, or of the same type."""
+    if saved is None or current is None:
+        return True
+    numbers = (int, float)
+    if isinstance(saved, numbers) and isinstance(current, numbers):
+        return isinstance(saved, bool) == isinstance(current, bool)
+    return type(saved) is type(current)
+
+
+def _restore_training_state(
+    path: Path,
+    payload: Mapping[str, Any],
+    inner: YantraGNN,
+    state: Mapping[str, torch.Tensor],
+    optimizer: torch.optim.Optimizer | None,
+    scheduler: Any,
+    restore_rng: bool,
+) -> None:
+    """The optimizer, scheduler and RNG states, then the weights, of a checkpoint; any
+    that does not fit is a ``CheckpointError`` (the caller rolls back the others)."""
+    if optimizer is not None:
+        try:
+            optimizer.load_state_dict(payload["optimizer_state"])
+        except Exception as error:  # ValueError, KeyError, TypeError, ... on a bad state
+            raise CheckpointError(
+                f"{path}: optimizer state does not fit the given optimizer "
+                f"({type(error).__name__}: {_short(str(error))}); use the same optimizer class "
+                "and parameter groups as when it was saved"
+            ) from error
+    if scheduler is not None:
+        saved, current = payload["scheduler_state"], scheduler.state_dict()
+        # load_state_dict sets whatever attributes it is given (its optimizer too)
+        wrong = sorted(
+            str(key)
+            for key in saved
+            if key not in current or not _same_kind(saved[key], current[key])
+        )
+        if wrong:
+            raise CheckpointError(
+                f"{path}: scheduler state does not fit the given scheduler (unknown fields or "
+                f"values of another type: {_short(wrong)})"
+            )
+        try:
+            scheduler.load_state_dict(saved)
+        except Exception as error:
+            raise CheckpointError(
+                f"{path}: scheduler state does not fit the given scheduler "
+                f"({type(error).__name__}: {_short(str(error))})"
+            ) from error
+    if restore_rng:
+        try:
+            set_rng_state(payload["rng_state"])
+        except Exception as error:
+            raise CheckpointError(
+                f"{path}: its RNG state is damaged ({type(error).__name__}); load with "
+                "restore_rng=False"
+            ) from error
+    try:
+        inner.load_state_dict(state, strict=True)
+    except RuntimeError as error:
+        raise CheckpointError(f"{path}: model weights do not fit the model: {error}") from error
+
+
+def checkpoint_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The metadata dict of a training checkpoint, read without a model to load it into.
+
+    The Trainer reads it before building anything, to compare the saved run's settings
+    (``metadata["train_config"]``) with those of a resumed run.
+
+    Raises:
+        CheckpointError: missing, corrupt or foreign file (as for ``load_checkpoint``).
+    """
+    payload = _read_checkpoint(expand(path), "cpu")
+    return dict(payload.get("metadata") or {})
 
 
 def _same_architecture(a: ModelConfig, b: ModelConfig) -> bool:
@@ -712,14 +822,14 @@ def _read_safetensors(path: Path) -> tuple[ModelConfig, dict[str, torch.Tensor]]
         ) from error
     if metadata.get("format_version") != str(FORMAT_VERSION):
         raise CheckpointError(
-            f"{path} has model format version {metadata.get('format_version')!r}; this "
+            f"{path} has model format version {_short(metadata.get('format_version'))}; this "
             f"yantra-gnn ({__version__}) reads {FORMAT_VERSION}: use the version that wrote "
-            f"it ({metadata.get('library_version')!r})"
+            f"it ({_short(metadata.get('library_version'))})"
         )
     try:
         feature_spec = json.loads(metadata.get("feature_spec_version", "null"))
         config_values = json.loads(metadata["config"])
-    except (KeyError, json.JSONDecodeError) as error:
+    except (KeyError, ValueError, RecursionError) as error:  # RecursionError: [[[[...
         raise CheckpointError(
             f"{path} has unreadable model metadata ({error}); {what_to_do}"
         ) from error
@@ -732,7 +842,7 @@ def _read_safetensors(path: Path) -> tuple[ModelConfig, dict[str, torch.Tensor]]
         )
     stored = metadata.get("weights_dtype", "float32")
     if stored not in STORAGE_DTYPES:
-        raise CheckpointError(f"{path} stores weights as {stored!r}; {what_to_do}")
+        raise CheckpointError(f"{path} stores weights as {_short(stored)}; {what_to_do}")
     if stored != "float32":  # half-precision storage: compute in float32
         state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
     return _config_from(path, config_values), state

@@ -39,8 +39,15 @@ DEFAULT_NUM_THREADS = 1
 #: A program: its text, its UTF-8 bytes, or the path of its file (``pathlib.Path``).
 Source = str | bytes | os.PathLike[str]
 
+#: The confidence at or above which a program is called likely correct
+#: (:meth:`Prediction.verdict`, ``yantra-gnn predict --threshold``). The confidence is
+#: calibrated, so 0.5 is "more likely correct than not".
+DEFAULT_THRESHOLD = 0.5
+#: Imports and bugs shown by ``repr(Prediction)``.
+_REPR_ITEMS = 3
 
-@dataclass
+
+@dataclass(repr=False)
 class Prediction:
     """The model's reading of one program.
 
@@ -57,6 +64,9 @@ class Prediction:
             the bug-location head scores highest (one location per program, shared by
             the classes).
         has_error: True when the source has syntax errors (it is still predicted).
+
+    ``repr`` is one short line (the top imports and bugs, the embedding's size, not its
+    numbers); :meth:`verdict` reads the confidence against a threshold.
     """
 
     embedding: np.ndarray
@@ -64,6 +74,55 @@ class Prediction:
     imports: list[tuple[str, float]]
     bugs: list[tuple[str, float, tuple[int, int]]]
     has_error: bool
+
+    @property
+    def bug_lines(self) -> tuple[int, int] | None:
+        """The 1-based, inclusive line span the bug-location head points at (one per
+        program, shared by every bug class); ``None`` for a model without bug classes."""
+        return self.bugs[0][2] if self.bugs else None
+
+    def likely_correct(self, threshold: float = DEFAULT_THRESHOLD) -> bool:
+        """Whether the confidence is at least ``threshold``."""
+        return self.confidence >= _check_threshold(threshold)
+
+    def verdict(self, threshold: float = DEFAULT_THRESHOLD, *, ascii_only: bool = False) -> str:
+        """The confidence read against ``threshold``, with both numbers.
+
+        ``"likely correct (0.91 ≥ 0.50)"`` or ``"likely wrong (0.12 < 0.50)"``; the
+        numbers get more digits when two places would print them equal. ``ascii_only``
+        writes ``>=`` for ``≥``.
+
+        Raises:
+            ConfigError: ``threshold`` is not in [0, 1].
+        """
+        correct = self.likely_correct(threshold)
+        digits = 2
+        while (
+            self.confidence != threshold
+            and digits < 6
+            and f"{self.confidence:.{digits}f}" == f"{threshold:.{digits}f}"
+        ):
+            digits += 1
+        sign = (">=" if ascii_only else "\u2265") if correct else "<"
+        return (
+            f"likely {'correct' if correct else 'wrong'} "
+            f"({self.confidence:.{digits}f} {sign} {threshold:.{digits}f})"
+        )
+
+    def __repr__(self) -> str:
+        def shown(items: list[str]) -> str:
+            more = len(items) - _REPR_ITEMS
+            return (
+                "[" + ", ".join(items[:_REPR_ITEMS] + ([f"+{more} more"] if more > 0 else [])) + "]"
+            )
+
+        imports = shown([f"{name} {p:.2f}" for name, p in self.imports])
+        bugs = shown([f"{name} {p:.2f}" for name, p, _ in self.bugs])
+        return (
+            f"{type(self).__name__}(confidence={self.confidence:.3f}, imports={imports}, "
+            f"bugs={bugs}, bug_lines={self.bug_lines}, has_error={self.has_error}, "
+            f"embedding=<{len(self.embedding)} floats>)"
+        )
 
     def to_dict(self, top_k: int | None = None, include_embedding: bool = False) -> dict[str, Any]:
         """A JSON-able dict; ``top_k`` keeps the most probable imports and bugs."""
@@ -241,6 +300,14 @@ class Predictor:
                 )
             )
         return predictions
+
+
+def _check_threshold(threshold: float) -> float:
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float):
+        raise ConfigError(f"threshold must be a number in [0, 1], got {threshold!r}")
+    if not 0.0 <= threshold <= 1.0:
+        raise ConfigError(f"threshold must be in [0, 1], got {threshold!r}")
+    return float(threshold)
 
 
 def _looks_like_a_path(text: str) -> bool:

@@ -417,7 +417,9 @@ def test_one_node_can_raise_an_import_the_mean_would_dilute(graphs):
             dense[:, column] = 0.0
             dense[0, column] = 1.0  # exactly one node has the feature
             plain = model(Batch.from_data_list([data.clone().update({"x": dense})]))
-            scores.append(plain.import_logits[0, 0] - model.import_head(plain.graph_embedding)[0, 0])
+            scores.append(
+                plain.import_logits[0, 0] - model.import_head(plain.graph_embedding)[0, 0]
+            )
     torch.testing.assert_close(scores[0], scores[1])
     bias = float(model.import_evidence.feature_weight.bias[0].detach())
     assert float(scores[0]) == pytest.approx(10.0 + bias)

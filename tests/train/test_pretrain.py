@@ -10,7 +10,7 @@ import torch
 
 from yantra_gnn.checkpoint import initialise_from, load_model_for_inference
 from yantra_gnn.cli import build_parser
-from yantra_gnn.errors import CheckpointError, DatasetError
+from yantra_gnn.errors import CheckpointError, ConfigError, DatasetError
 from yantra_gnn.nn import ModelConfig, YantraGNN
 from yantra_gnn.train import TrainConfig, Trainer
 from yantra_gnn.train.pretrain import is_validation_function, pretrain, pretrain_config
@@ -165,3 +165,18 @@ def test_pretrain_command_line(tmp_path):
         pretrain(config, units=5, roots=[str(tmp_path)])
     with pytest.raises(DatasetError, match="no Python functions"):
         pretrain(config, units=20, roots=[str(tmp_path)])
+
+
+def test_a_folder_holding_a_run_is_refused_before_the_corpus_is_labelled(tmp_path, monkeypatch):
+    out = tmp_path / "pre"
+    out.mkdir()
+    (out / "metrics.csv").write_text("epoch\n1\n")  # an earlier run's file
+    monkeypatch.setattr(
+        "yantra_gnn.train.pretrain.corpus_loaders",
+        lambda *args: pytest.fail("the corpus was labelled before the folder was checked"),
+    )
+    config = TrainConfig.from_dict({"output": str(out), **SMALL})
+    with pytest.raises(ConfigError, match="already holds a training run"):
+        pretrain(config, units=20, roots=[str(tmp_path)])
+    with pytest.raises(ConfigError, match="cannot resume"):
+        pretrain(config, units=20, roots=[str(tmp_path)], resume="last")

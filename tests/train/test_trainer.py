@@ -6,6 +6,7 @@ import argparse
 import csv
 import dataclasses
 import json
+import logging
 import re
 
 import pytest
@@ -18,6 +19,7 @@ from yantra_gnn.errors import ConfigError
 from yantra_gnn.labels.labelling import LabelSettings
 from yantra_gnn.nn import SYNTAX_DATAFLOW_GROUPS, ModelConfig, YantraGNN
 from yantra_gnn.train import TrainConfig, Trainer
+from yantra_gnn.train.config import resume_changes
 from yantra_gnn.train.losses import MultiTaskLoss
 
 SMALL = {
@@ -183,6 +185,139 @@ def test_resume_without_checkpoint_is_a_clear_error(tiny_config):
         Trainer(tiny_config, resume="last")
 
 
+# ---------------------------------------------------------------------- one run a folder
+def test_a_new_run_refuses_a_folder_that_holds_a_run_unless_told_to_overwrite(
+    tiny_config, monkeypatch
+):
+    one_epoch = TrainConfig.from_dict({**tiny_config.to_dict(), "epochs": 1, "lr": 2e-3})
+    first = Trainer(one_epoch).fit()
+    out = first.output
+    stale = out / "epoch_009.pt"  # a file of a longer earlier run, as an old folder holds
+    stale.write_bytes(b"old")
+    notes = out / "notes.txt"  # not a run's file: never touched
+    notes.write_text("mine")
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+
+    # Refused before any data is loaded, with the ways out; the folder is untouched.
+    with monkeypatch.context() as patched, pytest.raises(ConfigError) as error:
+        patched.setattr(
+            "yantra_gnn.train.trainer.resolve_data",
+            lambda config: pytest.fail("data loaded before the output folder was checked"),
+        )
+        Trainer(tiny_config)
+    message = str(error.value)
+    assert str(out) in message and "already holds a training run" in message
+    assert "--overwrite" in message and "--output" in message and "--resume last" in message
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+
+    # --overwrite deletes the earlier run's files (all of them), then trains afresh.
+    again = TrainConfig.from_dict({**tiny_config.to_dict(), "overwrite": True})
+    result = Trainer(again).fit()
+    assert not stale.exists() and notes.read_text() == "mine"
+    rows = list(csv.DictReader((out / "metrics.csv").open()))
+    assert [int(r["epoch"]) for r in rows] == [1, 2]
+    assert TrainConfig.load(out / "config.yaml").lr == 1e-3  # the new run's config
+    assert result.previous_run is None
+    assert sorted(p.name for p in out.glob("epoch_*.pt")) == ["epoch_001.pt", "epoch_002.pt"]
+    # --overwrite never deletes the run that --resume continues
+    with pytest.raises(ConfigError, match="--overwrite would delete the run"):
+        Trainer(again, resume="last")
+    # ... and acted once: the run's own config resumes it
+    saved = TrainConfig.load(out / "config.yaml")
+    assert saved.overwrite is False
+    assert Trainer(saved, resume="last").start_epoch == 2
+
+
+def test_the_default_folder_keeps_the_newest_run_and_moves_earlier_ones_aside(
+    prepared_root, tmp_path, monkeypatch
+):
+    """The README's `python examples/train_codecontests.py`, run twice, keeps both runs."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    config = TrainConfig.from_dict({"data": str(prepared_root), "epochs": 1, **SMALL})
+    default = tmp_path / "home" / ".yantra" / "checkpoints" / "graphsage"
+    first = Trainer(config).fit()
+    assert first.output == default and first.previous_run is None
+    first_model = (default / "best_model.safetensors").read_bytes()
+    newer = TrainConfig.from_dict({**config.to_dict(), "lr": 2e-3})
+    second = Trainer(newer).fit()
+    moved = default / "previous" / "version_0"
+    assert second.previous_run == moved
+    assert (moved / "best_model.safetensors").read_bytes() == first_model
+    assert {p.name for p in moved.iterdir()} >= {"best_model.pt", "last_model.pt", "metrics.csv"}
+    assert TrainConfig.load(default / "config.yaml").lr == 2e-3  # the newest run on top
+    assert TrainConfig.load(moved / "config.yaml").lr == 1e-3
+    # --resume last continues the newest run
+    resumed = Trainer(TrainConfig.from_dict({**newer.to_dict(), "epochs": 2}), "last")
+    assert resumed.start_epoch == 1
+    assert resumed.resume_path == default / "last_model.pt"
+
+
+# ---------------------------------------------------------------------- resume checks
+def test_resume_refuses_settings_that_change_what_is_trained_and_warns_on_others(
+    tiny_config, tmp_path, caplog
+):
+    one_epoch = TrainConfig.from_dict({**tiny_config.to_dict(), "epochs": 1})
+    Trainer(one_epoch).fit()
+
+    def resumed(**changes):
+        config = TrainConfig.from_dict(one_epoch.to_dict(), overrides=changes)
+        return Trainer(config, resume="last")
+
+    with pytest.raises(ConfigError) as error:
+        resumed(batch_size=8, layer_channels=(16, 8), label_max_tests=2)
+    message = str(error.value)
+    assert "cannot resume" in message and "change what is trained" in message
+    assert "batch_size: 4 in the checkpoint, 8 now" in message
+    assert "model.layer_channels: [16, 16, 8] in the checkpoint, [16, 8] now" in message
+    assert "labels.max_tests: 3 in the checkpoint, 2 now" in message
+    assert "config.yaml" in message  # the way to resume with the saved settings
+    other_data = tmp_path / "other"
+    other_data.mkdir()
+    for name, change in (
+        ("data", {"data": str(other_data)}),
+        ("seed", {"seed": 1}),
+        ("per_group", {"per_group": 2}),
+        ("limit", {"limit": 1}),
+        ("import_min_count", {"import_min_count": 2}),
+        ("init_from", {"init_from": str(tmp_path / "pre.safetensors")}),
+    ):
+        with pytest.raises(ConfigError, match=f"{name}: "):
+            resumed(**change)
+
+    # Other changes (epochs, learning rate, patience) resume with one warning naming them.
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="yantra_gnn.train.trainer"):
+        trainer = resumed(epochs=3, lr=5e-4, early_stopping_patience=4, progress=True)
+    assert trainer.start_epoch == 1
+    [warning] = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "changed settings" in warning
+    assert "epochs: 1 in the checkpoint, 3 now" in warning and "lr: 0.001" in warning
+    assert "early_stopping_patience: 10 in the checkpoint, 4 now" in warning
+    assert "progress" not in warning  # how a run reports is not a change of the run
+
+    # The same settings: not a word.
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="yantra_gnn.train.trainer"):
+        resumed()
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_resume_changes_compares_sections_and_paths(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    saved = TrainConfig(data="~/data", epochs=2, batch_size=4).to_dict()
+    same = TrainConfig(data=str(tmp_path / "data"), epochs=2, batch_size=4, output="elsewhere")
+    assert resume_changes(saved, same) == ([], [])
+    changed = TrainConfig.from_dict(
+        {"data": "~/data", "epochs": 5, "batch_size": 4, "pooling": "attention"}
+    )
+    incompatible, other = resume_changes(saved, changed)
+    assert [c.name for c in incompatible] == ["model.pooling"]
+    assert [(c.name, c.saved, c.current) for c in other] == [("epochs", 2, 5)]
+    # a checkpoint written before a setting existed: the setting takes its default
+    older = {k: v for k, v in saved.items() if k not in ("init_from", "overwrite")}
+    assert resume_changes(older, TrainConfig(data="~/data", epochs=2, batch_size=4)) == ([], [])
+
+
 # ---------------------------------------------------------------------- config layout
 #: A config file of the first, flat layout (every setting that moved into a section).
 FLAT_LAYOUT = {
@@ -287,7 +422,7 @@ def test_labels_seed_is_the_run_seed():
 
 
 #: The options of the first layout's ``yantra-gnn train``, in order (``--import-evidence``,
-#: ``--calibrate``, ``--condefects`` and ``--init-from`` came later).
+#: ``--calibrate``, ``--condefects``, ``--init-from`` and ``--overwrite`` came later).
 FIRST_LAYOUT_OPTIONS = [
     "--data", "--output", "--epochs", "--batch-size", "--lr", "--weight-decay",
     "--weight-code", "--weight-confidence", "--weight-imports", "--weight-bugs",
@@ -296,7 +431,8 @@ FIRST_LAYOUT_OPTIONS = [
     "--temperature", "--log-every", "--layer-channels", "--dropout", "--pooling", "--edges",
     "--edge-grouping", "--import-evidence", "--label-max-tests", "--label-mutants-per-class",
     "--label-max-mutants", "--label-timeout-s", "--import-min-count", "--num-threads",
-    "--progress", "--calibrate", "--condefects", "--init-from",
+    "--progress", "--calibrate", "--condefects", "--init-from", "--import-lookup-init",
+    "--overwrite",
 ]  # fmt: skip
 
 

@@ -25,7 +25,6 @@ from yantra_gnn.datasets.codecontests import (
 logger = logging.getLogger(__name__)
 
 NAME = "download"
-HELP = "download and prepare CodeContests"
 DESCRIPTION = (
     f"Download CodeContests ({HUB_DATASET}) or read a local copy, keep Python 3 "
     "solutions, split by problem into train/val and write train.jsonl, val.jsonl and "

@@ -31,7 +31,6 @@ CONDEFECTS = "condefects"
 
 
 NAME = "evaluate"
-HELP = "score a model and honest baselines on a prepared split, HumanEval or ConDefects"
 DESCRIPTION = (
     "Score a trained model and baselines on the same programs with the same "
     "metrics; print one markdown table per task and write a JSON report. With "

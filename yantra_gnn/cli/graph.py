@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from yantra_gnn.predict import Predictor
 
 NAME = "graph"
-HELP = "build the AST + dataflow graph of a Python file"
 DESCRIPTION = (
     "Build the AST + dataflow graph of a Python file and print a summary; "
     "optionally write it as JSON or Graphviz DOT, or draw it as one self-contained HTML "

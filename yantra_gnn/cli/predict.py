@@ -13,10 +13,9 @@ from yantra_gnn.checkpoint import DEFAULT_MODEL
 from yantra_gnn.cli.common import add_max_bytes_argument, read_source
 from yantra_gnn.errors import ConfigError, YantraError
 from yantra_gnn.graph import CodeGraphBuilder
-from yantra_gnn.predict import DEFAULT_NUM_THREADS, Prediction, Predictor
+from yantra_gnn.predict import DEFAULT_NUM_THREADS, DEFAULT_THRESHOLD, Prediction, Predictor
 
 NAME = "predict"
-HELP = "predict confidence, imports and bugs for Python files"
 DESCRIPTION = (
     "Run a trained yantra-gnn model on Python files and print, for each, the "
     "confidence that it is correct, the imports it needs and the bugs it may hold."
@@ -39,6 +38,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--top-k", type=int, default=5, metavar="K", help="imports and bugs to show (default 5)"
     )
     parser.add_argument(
+        "--threshold",
+        type=float,
+        default=DEFAULT_THRESHOLD,
+        metavar="T",
+        help=f"call a file likely correct when its confidence is at least T (default "
+        f"{DEFAULT_THRESHOLD}; the confidence is calibrated)",
+    )
+    parser.add_argument(
         "--embedding", action="store_true", help="include the 256-d embedding in --json output"
     )
     parser.add_argument(
@@ -55,6 +62,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.top_k < 1:
         raise ConfigError(f"--top-k must be at least 1, got {args.top_k}")
+    if not 0.0 <= args.threshold <= 1.0:
+        raise ConfigError(f"--threshold must be in [0, 1], got {args.threshold}")
     predictor = Predictor.from_pretrained(
         args.model,
         device=args.device,
@@ -78,24 +87,51 @@ def run(args: argparse.Namespace) -> int:
     predictions = predictor.predict_graphs(graphs)
     if args.json:
         results = [
-            {"file": name, **p.to_dict(args.top_k, include_embedding=args.embedding)}
+            {
+                "file": name,
+                **p.to_dict(args.top_k, include_embedding=args.embedding),
+                "likely_correct": p.likely_correct(args.threshold),
+                "threshold": args.threshold,
+            }
             for name, p in zip(names, predictions, strict=True)
         ]
         sys.stdout.write(json.dumps(results, indent=2) + "\n")
     else:
+        ascii_only = not _can_write("\u2265")
         for name, prediction in zip(names, predictions, strict=True):
-            sys.stdout.write(_format_table(name, prediction, args.top_k))
+            sys.stdout.write(
+                _format_table(name, prediction, args.top_k, args.threshold, ascii_only)
+            )
     return 1 if failures else 0
 
 
-def _format_table(name: str, prediction: Prediction, top_k: int) -> str:
+def _can_write(text: str) -> bool:
+    """Whether stdout's encoding can write ``text`` (``≥`` on a non-UTF-8 console)."""
+    try:
+        text.encode(sys.stdout.encoding or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def _format_table(
+    name: str, prediction: Prediction, top_k: int, threshold: float, ascii_only: bool = False
+) -> str:
+    """One file's block: the verdict first, then the numbers behind it; the bug location
+    once (the bug-location head points at one place per program, whatever the class)."""
     imports = "  ".join(f"{m} {p:.2f}" for m, p in prediction.imports[:top_k])
-    bugs = "  ".join(f"{c} {p:.2f} (lines {s}-{e})" for c, p, (s, e) in prediction.bugs[:top_k])
+    bugs = "  ".join(f"{c} {p:.2f}" for c, p, _ in prediction.bugs[:top_k])
     syntax = "yes" if prediction.has_error else "no"
-    return (
-        f"{name}\n"
-        f"  confidence     {prediction.confidence:.3f}\n"
-        f"  syntax errors  {syntax}\n"
-        f"  imports        {imports}\n"
-        f"  bugs           {bugs}\n"
-    )
+    lines = [
+        name,
+        f"  verdict        {prediction.verdict(threshold, ascii_only=ascii_only)}",
+        f"  confidence     {prediction.confidence:.3f}",
+        f"  syntax errors  {syntax}",
+        f"  imports        {imports}",
+        f"  bugs           {bugs}",
+    ]
+    if prediction.bug_lines is not None:
+        start, end = prediction.bug_lines
+        where = f"line {start}" if start == end else f"lines {start}-{end}"
+        lines.append(f"  bug location   {where} (where a bug is most likely, if there is one)")
+    return "\n".join(lines) + "\n"

@@ -10,7 +10,6 @@ from yantra_gnn.cli.train import add_config_arguments, config_from_args
 logger = logging.getLogger(__name__)
 
 NAME = "pretrain"
-HELP = "pretrain on functions of the standard library and installed packages (no tests)"
 DESCRIPTION = (
     "Pretrain YantraGNN self-supervised on Python functions read at run time from this "
     "machine's standard library and site-packages: bug classes and locations from "

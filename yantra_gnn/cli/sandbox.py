@@ -12,7 +12,6 @@ from yantra_gnn.errors import ConfigError
 from yantra_gnn.sandbox.compare import DEFAULT_FLOAT_TOL
 
 NAME = "sandbox"
-HELP = "run a Python program in the sandbox (optionally judge its output)"
 DESCRIPTION = (
     "Run a Python program in the sandbox used for labels: its stdout goes to "
     "stdout, its stderr and a JSON summary (status, verdict, times) to stderr. "

@@ -9,12 +9,12 @@ import typing
 from collections.abc import Callable
 from typing import Any
 
+from yantra_gnn.train.config import HELP as SETTING_HELP
 from yantra_gnn.train.config import TrainConfig, flat_names, flat_type
 
 logger = logging.getLogger(__name__)
 
 NAME = "train"
-HELP = "train a model on CodeContests (default: the bundled sample when offline)"
 DESCRIPTION = "Train YantraGNN on a prepared CodeContests dataset."
 
 
@@ -24,9 +24,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--resume",
         metavar="PATH|last",
-        help="continue from a checkpoint ('last' = OUTPUT/last_model.pt)",
+        help="continue from a checkpoint ('last' = OUTPUT/last_model.pt, the newest run "
+        "there); the checkpoint's data, model, label and batch settings must not change",
     )
     add_config_arguments(parser)
+
+
+#: Longer descriptions than ``yantra_gnn.train.config.HELP``'s for a few options.
+OPTION_HELP: dict[str, str] = {
+    "output": "folder of the run; a folder that already holds a run is refused unless "
+    "--overwrite is given (the default folder instead moves its previous run to "
+    "previous/version_N)",
+    "overwrite": "delete the previous run's files in --output before training",
+}
 
 
 def _option(name: str) -> str:
@@ -78,7 +88,8 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
 
     The training loop's own settings and the ``model`` / ``labels`` settings that have
     a flat name (``--layer-channels``, ``--label-max-tests``; see
-    ``yantra_gnn.train.config.FLAT_SETTINGS``), in ``TrainConfig``'s order.
+    ``yantra_gnn.train.config.FLAT_SETTINGS``), in ``TrainConfig``'s order. A boolean
+    option given alone means true (``--overwrite`` is ``--overwrite true``).
     """
     defaults = TrainConfig()
     group = parser.add_argument_group("training settings (override --config and defaults)")
@@ -88,13 +99,15 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
             continue
         default = defaults.flat(name)
         shown = ",".join(map(str, default)) if isinstance(default, tuple) else default
+        flag: dict[str, Any] = {"nargs": "?", "const": True} if convert is _parse_bool else {}
         group.add_argument(
             _option(name),
             dest=name,
             type=convert,
             default=argparse.SUPPRESS,
             metavar=name.split("_")[-1].upper(),
-            help=f"(default: {shown})",
+            help=f"{OPTION_HELP.get(name) or SETTING_HELP[name]} (default: {shown})",
+            **flag,
         )
 
 
@@ -116,6 +129,8 @@ def run(args: argparse.Namespace) -> int:
         f"by {config.select_by} (val loss there {result.best_val_loss:.4f})"
     )
     print(f"checkpoints, metrics.csv and training.png in {result.output}")
+    if result.previous_run:
+        print(f"the previous run in that folder was moved to {result.previous_run}")
     if result.inference_model:
         print(f"inference model: {result.inference_model}")
     return 130 if result.interrupted else 0

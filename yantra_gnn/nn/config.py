@@ -115,7 +115,11 @@ class ModelConfig:
 
     def __post_init__(self) -> None:
         # Accept lists (e.g. from JSON or YAML) and store tuples, so the config stays
-        # hashable and equal to its own round trip.
+        # hashable and equal to its own round trip. A string is not a list of names (it
+        # would become a tuple of its characters).
+        for name in ("layer_channels", "edge_groups", "import_vocab", "bug_classes"):
+            if isinstance(getattr(self, name), str | bytes):
+                raise ConfigError(f"ModelConfig.{name} must be a list, got a string")
         object.__setattr__(self, "layer_channels", tuple(self.layer_channels))
         object.__setattr__(self, "edge_groups", tuple(tuple(g) for g in self.edge_groups))
         object.__setattr__(self, "import_vocab", tuple(self.import_vocab))

@@ -37,8 +37,8 @@ import yaml
 from yantra_gnn.errors import ConfigError
 from yantra_gnn.home import CHECKPOINTS_DIR, CODECONTESTS_DIR
 from yantra_gnn.labels.labelling import LabelSettings
-from yantra_gnn.nn.config import DEFAULT_IMPORT_VOCAB, ModelConfig
-from yantra_gnn.schema import BUG_CLASSES, SYNTAX_DATAFLOW_GROUPS
+from yantra_gnn.nn.config import DEFAULT_IMPORT_VOCAB, POOLINGS, ModelConfig
+from yantra_gnn.schema import BUG_CLASSES, EDGE_SETS, SYNTAX_DATAFLOW_GROUPS
 from yantra_gnn.train.metrics import SELECTION_CHOICES
 
 DEFAULT_DATA_DIR = CODECONTESTS_DIR
@@ -131,6 +131,60 @@ FLAT_SETTINGS: tuple[FlatSetting, ...] = (
 )
 FLAT_BY_NAME: dict[str, FlatSetting] = {s.name: s for s in FLAT_SETTINGS}
 
+#: One line per flat setting (the ``--option`` help of ``yantra-gnn train``); the
+#: ``TrainConfig`` and section docstrings say more.
+HELP: dict[str, str] = {
+    "data": "prepared dataset folder (train.jsonl/val.jsonl); unset: "
+    f"{DEFAULT_DATA_DIR} when prepared, else the bundled sample",
+    "output": "folder of the run: checkpoints, metrics.csv, plots and the inference model",
+    "epochs": f"training epochs; unset: {FULL_EPOCHS} on a prepared dataset, "
+    f"{SAMPLE_EPOCHS} on the bundled sample",
+    "batch_size": "programs per batch",
+    "lr": "AdamW learning rate",
+    "weight_decay": "AdamW weight decay",
+    "weight_code": "weight of the contrastive code-embedding loss",
+    "weight_confidence": "weight of the confidence (passes the tests) loss",
+    "weight_imports": "weight of the import prediction loss",
+    "weight_bugs": "weight of the bug class and location loss",
+    "weight_rank": "weight of the within-problem ranking loss on confidence (0: off)",
+    "scheduler_patience": "epochs without validation-loss improvement before the "
+    "learning rate is lowered (ReduceLROnPlateau)",
+    "scheduler_factor": "factor the learning rate is multiplied by when lowered",
+    "early_stopping_patience": "stop after this many epochs without improvement",
+    "select_by": "what picks best_model and drives early stopping, one of: "
+    + ", ".join(SELECTION_CHOICES),
+    "grad_clip": "maximum gradient norm",
+    "checkpoint_every": "also keep epoch_NNN.pt every N epochs",
+    "device": "auto, cpu, cuda, cuda:N or mps",
+    "seed": "seed of weights, batching, dropout and mutant sampling",
+    "limit": "use only the first N problems of each split (unset: all)",
+    "per_group": "programs of one problem in a batch (contrastive positives)",
+    "temperature": "InfoNCE temperature of the contrastive loss",
+    "log_every": "log a line every N batches",
+    "layer_channels": "hidden sizes of the GraphSAGE layers, comma-separated",
+    "dropout": "dropout probability between layers",
+    "pooling": "graph pooling, one of: " + ", ".join(POOLINGS),
+    "edges": "the edges the model reads, one of: " + ", ".join(EDGE_SETS),
+    "edge_grouping": "edge groups with their own weights, one of: " + ", ".join(EDGE_GROUPINGS),
+    "import_evidence": "add the import head's per-node evidence (true/false)",
+    "label_max_tests": "run at most N tests per problem when labelling",
+    "label_mutants_per_class": "mutants tried per bug class and passing solution",
+    "label_max_mutants": "cap on mutants tried per solution",
+    "label_timeout_s": "wall-clock limit of one test run, in seconds",
+    "import_min_count": "training programs that must import a module for it to "
+    "enter the import vocabulary",
+    "num_threads": "torch CPU threads (0: torch's default)",
+    "progress": "show tqdm progress bars (true/false)",
+    "calibrate": "fit the confidence head's Platt scaling on the validation split "
+    "after training (true/false)",
+    "condefects": "a ConDefects file whose training tasks join the training data "
+    "(unset: CodeContests only)",
+    "init_from": "a saved model whose weights start this run (fine-tuning; unset: fresh weights)",
+    "import_lookup_init": "start the import head's node evidence as the training data's "
+    "name lookup (true/false)",
+    "overwrite": "delete the previous run's files in --output before training (true/false)",
+}
+
 
 @dataclass
 class TrainConfig:
@@ -194,6 +248,17 @@ class TrainConfig:
             whose weights start this run: fine-tuning after pretraining
             (:func:`yantra_gnn.checkpoint.initialise_from`; import rows are matched by
             module name). ``None``: a fresh initialisation.
+        import_lookup_init: start the import head's node evidence as the name lookup
+            of the training data (``yantra_gnn.train.import_lookup``; after
+            ``init_from``); ``False`` keeps its random (or pretrained) start.
+        overwrite: a new run in an ``output`` folder that already holds a run first
+            deletes that run's files (``yantra_gnn.train.trainer.RUN_FILES``; nothing else
+            in the folder).
+            ``False``: such a folder is refused with a :class:`ConfigError`, except the
+            default folder (:data:`DEFAULT_OUTPUT_DIR`), whose previous run is moved to
+            ``previous/version_N`` inside it (``docs/training.md``). It acts once, when
+            the run starts: the run's ``config.yaml`` and checkpoints keep ``False``. A
+            run that resumes a checkpoint of its own folder refuses it.
     """
 
     data: str | None = None
@@ -227,6 +292,8 @@ class TrainConfig:
     calibrate: bool = True
     condefects: str | None = None
     init_from: str | None = None
+    import_lookup_init: bool = True
+    overwrite: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -383,6 +450,97 @@ class TrainConfig:
         if not isinstance(values, dict):
             raise ConfigError(f"config {path} must hold a mapping of settings")
         return cls.from_dict(values, source=str(path))
+
+
+# ---------------------------------------------------------------------- resuming
+#: Settings a resumed run must share with the run that wrote the checkpoint: they
+#: change the data, the batches, the labels or the model, so resuming with other values
+#: would continue one run's state on another run's problem. ``model`` and ``labels``
+#: stand for every setting of their section.
+RESUME_MUST_MATCH: tuple[str, ...] = (
+    "data",
+    "model",
+    "labels",
+    "batch_size",
+    "seed",
+    "per_group",
+    "limit",
+    "import_min_count",
+    "condefects",
+    "init_from",
+)
+#: Settings that say where a run writes and how it reports, not what it learns: a
+#: resumed run may change them without a word.
+RESUME_IGNORED: tuple[str, ...] = ("output", "overwrite", "progress", "log_every", "extra")
+#: Settings holding a path: compared after ``~`` is expanded and the path resolved.
+_PATH_SETTINGS = ("data", "condefects", "init_from")
+
+
+@dataclass(frozen=True)
+class SettingChange:
+    """A setting whose value differs between a checkpoint's run and the current config.
+
+    Attributes:
+        name: the setting, ``section.field`` inside a section (``model.layer_channels``).
+        saved: its value in the checkpoint's run.
+        current: its value now.
+    """
+
+    name: str
+    saved: Any
+    current: Any
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.saved!r} in the checkpoint, {self.current!r} now"
+
+
+def resume_changes(
+    saved: Mapping[str, Any], current: TrainConfig
+) -> tuple[list[SettingChange], list[SettingChange]]:
+    """Compare a checkpoint's saved ``train_config`` with the config of a resumed run.
+
+    Args:
+        saved: ``TrainConfig.to_dict()`` of the run that wrote the checkpoint (its
+            ``metadata["train_config"]``). Settings it lacks (a checkpoint written before
+            they existed) take their defaults.
+        current: the resumed run's config.
+
+    Returns:
+        ``(incompatible, other)``: the changed settings of :data:`RESUME_MUST_MATCH`
+        (the Trainer refuses them), and the other changed settings except
+        :data:`RESUME_IGNORED` (epochs, learning rate, patience, …: the Trainer warns).
+        Both are empty when nothing changed.
+    """
+    try:
+        before = TrainConfig.from_dict(saved, source="the checkpoint's train_config").to_dict()
+    except ConfigError:
+        before = dict(saved)  # written by another version: compare what both name
+    now = current.to_dict()
+    incompatible: list[SettingChange] = []
+    other: list[SettingChange] = []
+    for name, value in now.items():
+        if name in RESUME_IGNORED or name not in before:
+            continue
+        if name in SECTIONS:
+            old_section = before[name] if isinstance(before[name], Mapping) else {}
+            changes = [
+                SettingChange(f"{name}.{key}", old_section[key], new)
+                for key, new in value.items()
+                if key in old_section and _plain(old_section[key]) != _plain(new)
+            ]
+        elif _comparable(name, before[name]) != _comparable(name, value):
+            changes = [SettingChange(name, before[name], value)]
+        else:
+            changes = []
+        (incompatible if name in RESUME_MUST_MATCH else other).extend(changes)
+    return incompatible, other
+
+
+def _comparable(name: str, value: Any) -> Any:
+    """A setting's value as compared on resume: paths expanded and resolved."""
+    if name in _PATH_SETTINGS and isinstance(value, str):
+        return str(Path(value).expanduser().resolve())
+    return _plain(value)
 
 
 # ---------------------------------------------------------------------- helpers

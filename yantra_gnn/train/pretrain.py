@@ -39,7 +39,7 @@ from yantra_gnn.labels.corpus import label_corpus
 from yantra_gnn.labels.labelling import LabelledProgram
 from yantra_gnn.schema import BUG_CLASSES
 from yantra_gnn.train.config import TrainConfig
-from yantra_gnn.train.trainer import Trainer, TrainResult
+from yantra_gnn.train.trainer import Trainer, TrainResult, check_run_start
 
 logger = logging.getLogger(__name__)
 
@@ -152,6 +152,9 @@ def pretrain(
         resume: as for :class:`Trainer`.
     """
     config = pretrain_config(config)
+    start = check_run_start(config, resume)  # before the corpus is labelled (minutes)
     loaders = corpus_loaders(config, units, roots)
-    trainer = Trainer(config, resume, loaders=loaders, data_name=f"python-corpus ({units})")
+    trainer = Trainer(
+        config, resume, loaders=loaders, data_name=f"python-corpus ({units})", start=start
+    )
     return trainer.fit()

@@ -7,6 +7,8 @@ import dataclasses
 import logging
 import math
 import random
+import re
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +19,7 @@ import torch
 from tqdm.auto import tqdm
 
 from yantra_gnn.checkpoint import (
+    checkpoint_metadata,
     initialise_from,
     load_checkpoint,
     rng_state,
@@ -42,10 +45,13 @@ from yantra_gnn.labels.labelling import LabelledProgram
 from yantra_gnn.nn import YantraGNN
 from yantra_gnn.train.config import (
     DEFAULT_DATA_DIR,
+    DEFAULT_OUTPUT_DIR,
     FULL_EPOCHS,
     SAMPLE_EPOCHS,
     TrainConfig,
+    resume_changes,
 )
+from yantra_gnn.train.import_lookup import initialise_import_lookup
 from yantra_gnn.train.losses import LossWeights, MultiTaskLoss, positive_class_weights
 from yantra_gnn.train.metrics import (
     LOWER_IS_BETTER,
@@ -59,6 +65,20 @@ logger = logging.getLogger(__name__)
 LOSS_PARTS = ("code", "confidence", "rank", "imports", "bugs", "bug_location")
 BEST, LAST = "best_model.pt", "last_model.pt"
 INFERENCE_MODEL = "best_model.safetensors"
+#: What a run writes in its output folder (``epoch_NNN.pt`` as a pattern): a folder that
+#: holds any of them holds a run. ``--overwrite`` deletes exactly these.
+RUN_FILES: tuple[str, ...] = (
+    BEST,
+    LAST,
+    INFERENCE_MODEL,
+    "metrics.csv",
+    "training.png",
+    "config.yaml",
+    "tensorboard",
+)
+_EPOCH_CHECKPOINT = re.compile(r"epoch_\d+\.pt")
+#: The folder inside the default output where earlier runs are moved (``version_N``).
+PREVIOUS_RUNS = "previous"
 
 
 @dataclass
@@ -74,6 +94,9 @@ class TrainResult:
     interrupted: bool
     history: list[dict[str, Any]] = field(default_factory=list)
     inference_model: Path | None = None
+    #: Where the run that was in the default output folder before was moved
+    #: (``previous/version_N``), or ``None``.
+    previous_run: Path | None = None
     #: The confidence calibration of the best model (see :meth:`Trainer.calibrate`);
     #: ``None`` when it was turned off or could not be fitted.
     calibration: dict[str, Any] | None = None
@@ -123,6 +146,140 @@ def condefects_training_programs(path: str | None) -> list[LabelledProgram]:
     return programs
 
 
+def run_files(folder: Path) -> list[Path]:
+    """The files (and the ``tensorboard`` folder) of a training run in ``folder``."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        path
+        for path in folder.iterdir()
+        if path.name in RUN_FILES or _EPOCH_CHECKPOINT.fullmatch(path.name)
+    )
+
+
+def is_default_output(folder: Path) -> bool:
+    """Whether ``folder`` is the default output folder (``~/.yantra/checkpoints/graphsage``)."""
+    return folder.expanduser().resolve() == Path(DEFAULT_OUTPUT_DIR).expanduser().resolve()
+
+
+def move_to_previous_runs(folder: Path, files: list[Path]) -> Path:
+    """Move a run's ``files`` into ``folder/previous/version_N`` (the next free N)."""
+    previous = folder / PREVIOUS_RUNS
+    taken = [
+        int(match.group(1))
+        for path in (previous.iterdir() if previous.is_dir() else ())
+        if (match := re.fullmatch(r"version_(\d+)", path.name))
+    ]
+    target = previous / f"version_{max(taken, default=-1) + 1}"
+    target.mkdir(parents=True)
+    for path in files:
+        path.rename(target / path.name)
+    return target
+
+
+def remove_run(files: list[Path]) -> None:
+    """Delete a run's files (the ``tensorboard`` folder with its contents)."""
+    for path in files:
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class RunStart:
+    """What :func:`check_run_start` found: the checkpoint a run resumes and its metadata."""
+
+    #: The checkpoint to resume (``None``: a new run).
+    resume_path: Path | None = None
+    #: Its metadata (``train_config``, ``data``, …); empty for a new run.
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def resume_checkpoint(config: TrainConfig, resume: str) -> Path:
+    """The checkpoint ``resume`` names: ``"last"`` is ``OUTPUT/last_model.pt``."""
+    output = Path(config.output).expanduser()
+    path = output / LAST if resume == "last" else Path(resume).expanduser()
+    if not path.exists():
+        raise ConfigError(f"cannot resume: {path} does not exist (train once first)")
+    return path
+
+
+def check_resumed_config(config: TrainConfig, path: Path, metadata: dict[str, Any]) -> None:
+    """Refuse a resume whose settings change what is trained; warn on other changes
+    (:func:`yantra_gnn.train.config.resume_changes`)."""
+    saved = metadata.get("train_config")
+    if not isinstance(saved, dict):
+        logger.info(
+            "%s holds no saved train_config: the settings of the resumed run are not checked",
+            path,
+        )
+        return
+    incompatible, other = resume_changes(saved, config)
+    if incompatible:
+        saved_config = path.parent / "config.yaml"
+        hint = f" (--config {saved_config})" if saved_config.exists() else ""
+        raise ConfigError(
+            f"cannot resume from {path}: these settings differ from the run that wrote it, "
+            "and they change what is trained: "
+            + "; ".join(map(str, incompatible))
+            + f". Resume with that run's settings{hint}, or start a new run in another --output"
+        )
+    if other:
+        logger.warning(
+            "resuming from %s with changed settings: %s", path, "; ".join(map(str, other))
+        )
+
+
+def previous_run_files(config: TrainConfig, resume_path: Path | None) -> list[Path]:
+    """The files of an earlier run in ``config.output`` that a run must clear first.
+
+    Empty for a fresh folder and when the run resumes a checkpoint of that folder (it
+    continues the run there).
+
+    Raises:
+        ConfigError: the folder holds a run and neither ``overwrite`` is set nor is it the
+            default folder; or ``overwrite`` would delete the run being resumed.
+    """
+    output = Path(config.output).expanduser()
+    if resume_path is not None and resume_path.parent.resolve() == output.resolve():
+        if config.overwrite:
+            raise ConfigError(
+                f"--overwrite would delete the run that --resume continues ({resume_path}); "
+                "give only one of them"
+            )
+        return []
+    found = run_files(output)
+    if found and not config.overwrite and not is_default_output(output):
+        names = ", ".join(path.name for path in found[:4]) + (", …" if len(found) > 4 else "")
+        raise ConfigError(
+            f"{output} already holds a training run ({names}); pass --overwrite to replace "
+            "it (its files are deleted), choose another --output, or continue it with "
+            "--resume last"
+        )
+    return found
+
+
+def check_run_start(config: TrainConfig, resume: str | None = None) -> RunStart:
+    """The checks a run makes before any work: the checkpoint to resume exists and was
+    written with compatible settings (:func:`check_resumed_config`), and the output
+    folder holds no other run (:func:`previous_run_files`).
+
+    The :class:`Trainer` runs them first; :func:`yantra_gnn.train.pretrain.pretrain`
+    runs them before labelling its corpus and hands the result on.
+
+    Raises:
+        ConfigError: a check failed (the message says what to do).
+    """
+    start = RunStart()
+    if resume:
+        path = resume_checkpoint(config, resume)
+        start = RunStart(path, checkpoint_metadata(path))
+        check_resumed_config(config, path, start.metadata)
+    previous_run_files(config, start.resume_path)
+    return start
+
+
 def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
@@ -132,12 +289,30 @@ def seed_everything(seed: int) -> None:
 class Trainer:
     """Trains a :class:`~yantra_gnn.nn.YantraGNN` as :class:`TrainConfig` says.
 
+    A new run never mixes with an earlier one: when ``config.output`` already holds a
+    run (:func:`run_files`), the Trainer refuses it with a :class:`ConfigError`, unless
+    ``config.overwrite`` is set (the earlier run's files are deleted when :meth:`fit`
+    starts) or the folder is the default one (the earlier run is moved to
+    ``previous/version_N`` inside it, so the folder always holds the newest run).
+
+    A resumed run must keep the settings of the run that wrote the checkpoint that
+    change what is trained (``yantra_gnn.train.config.RESUME_MUST_MATCH``: data, model,
+    labels, batch size, seed, …); other changes (epochs, learning rate, …) are logged as
+    a warning. Both are checked before any data is loaded.
+
     Args:
         config: the run's settings.
         resume: ``None``, ``"last"`` (``output/last_model.pt``) or a checkpoint path.
         loaders: train on these instead of the CodeContests data ``config`` names (the
             pretraining corpus, :mod:`yantra_gnn.train.pretrain`); ``data_name`` says
             what they hold.
+        start: the result of :func:`check_run_start` for ``config`` and ``resume`` when
+            the caller has already run it (pretraining does, before labelling its
+            corpus); ``None`` runs it here.
+
+    Raises:
+        ConfigError: the output folder holds another run, the checkpoint to resume
+            does not exist, or it was written with incompatible settings.
     """
 
     def __init__(
@@ -147,19 +322,35 @@ class Trainer:
         *,
         loaders: DataLoaders | None = None,
         data_name: str = "",
+        start: RunStart | None = None,
     ) -> None:
         self.config = config
         self.output = Path(config.output).expanduser()
         self.resume = resume
+        # Before any work: a folder holding another run, a bad resume are refused now.
+        if start is None:
+            start = check_run_start(config, resume)
+        self.resume_path = start.resume_path
+        saved = start.metadata
+        # The config as the run keeps it (config.yaml, checkpoints): ``overwrite`` acted
+        # once, when the run started, so `--config OUTPUT/config.yaml --resume last` works.
+        self.saved_config = dataclasses.replace(config, overwrite=False)
         self.device = resolve_device(config.device)
         if config.num_threads:
             torch.set_num_threads(config.num_threads)
         seed_everything(config.seed)
         if loaders is None:
             self.data_root, self.is_sample = resolve_data(config)
-            loaders = self._loaders()
         else:
             self.data_root, self.is_sample = Path(data_name or "custom"), False
+        if "data" in saved and saved["data"] != str(self.data_root):
+            raise ConfigError(
+                f"cannot resume from {self.resume_path}: it was trained on {saved['data']}, "
+                f"and this run would train on {self.data_root}; resume with the same data "
+                "(--data), or start a new run in another --output"
+            )
+        if loaders is None:
+            loaders = self._loaders()
         self.epochs = config.epochs or (SAMPLE_EPOCHS if self.is_sample else FULL_EPOCHS)
         self.train_set, self.val_set = loaders.train_set, loaders.val_set
         if len(self.train_set) == 0 or len(self.val_set) == 0:
@@ -173,6 +364,9 @@ class Trainer:
         self.initialisation: dict[str, Any] | None = None
         if config.init_from and not resume:
             self.initialisation = initialise_from(self.model, config.init_from)
+        self.import_lookup: dict[str, Any] | None = None
+        if config.import_lookup_init and self.model.import_evidence is not None and not resume:
+            self.import_lookup = initialise_import_lookup(self.model, self.train_set)
         if resume:
             self._resume(resume)
 
@@ -233,14 +427,30 @@ class Trainer:
         self.history: list[dict[str, Any]] = []
 
     # ------------------------------------------------------------------ state
-    def _checkpoint_path(self, resume: str) -> Path:
-        path = self.output / LAST if resume == "last" else Path(resume).expanduser()
-        if not path.exists():
-            raise ConfigError(f"cannot resume: {path} does not exist (train once first)")
-        return path
+    def _clear_output(self) -> Path | None:
+        """Delete (``overwrite``) or move aside (default folder) an earlier run in ``output``.
+
+        Returns:
+            Where the earlier run was moved, or ``None``.
+        """
+        found = previous_run_files(self.config, self.resume_path)
+        if not found:
+            return None
+        if self.config.overwrite:
+            remove_run(found)
+            logger.warning("--overwrite: deleted the previous run in %s", self.output)
+            return None
+        moved = move_to_previous_runs(self.output, found)
+        logger.info(
+            "%s held a previous run: moved it to %s (delete %s to free the space)",
+            self.output,
+            moved,
+            moved.parent,
+        )
+        return moved
 
     def _resume(self, resume: str) -> None:
-        path = self._checkpoint_path(resume)
+        path = self.resume_path or resume_checkpoint(self.config, resume)
         info = load_checkpoint(
             path,
             self.model,
@@ -279,7 +489,7 @@ class Trainer:
             {
                 "data": str(self.data_root),
                 "edges": self.config.model.edges,
-                "train_config": self.config.to_dict(),
+                "train_config": self.saved_config.to_dict(),
             },
             scheduler=self.scheduler,
             extra_state={
@@ -351,7 +561,8 @@ class Trainer:
 
     def fit(self) -> TrainResult:
         self.output.mkdir(parents=True, exist_ok=True)
-        self.config.save(self.output / "config.yaml")
+        previous_run = self._clear_output()
+        self.saved_config.save(self.output / "config.yaml")
         logger.info(
             "training on %s: %d train / %d val graphs (%d / %d problems), %d epochs, device %s, "
             "%s parameters",
@@ -444,6 +655,7 @@ class Trainer:
             history=self.history,
             inference_model=inference,
             calibration=calibration,
+            previous_run=previous_run,
         )
 
     def selection_value(self, val_loss: float, metrics: dict[str, float]) -> float:
