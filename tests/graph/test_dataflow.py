@@ -159,3 +159,10 @@ def test_reverse_edges_mirror_forward_edges():
     assert labelled_edges(source, "last_write_rev") == {
         (b, a) for a, b in labelled_edges(source, "last_write")
     }
+
+
+def test_a_function_defined_in_a_loop_reads_the_loop_variable_once_analysed():
+    """A def in a loop body is walked twice (back edges) but its body analysed once, with
+    everything either walk would have seen."""
+    source = "for i in range(3):\n    def g():\n        return i\n    g()\ni = 5\n"
+    assert labelled_edges(source, "last_write") == {("i@3", "i@1"), ("i@3", "i@5"), ("g@4", "g@2")}

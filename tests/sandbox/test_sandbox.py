@@ -410,6 +410,8 @@ def test_bad_arguments() -> None:
         run("pass", timeout_s=float("inf"))
     with pytest.raises(ConfigError, match="memory_mb"):
         run("pass", memory_mb=1)
+    with pytest.raises(ConfigError, match="memory_mb"):  # was a SandboxError: no rlimit fits
+        run("pass", memory_mb=2**50)
     with pytest.raises(ConfigError, match="max_output_bytes"):
         run("pass", max_output_bytes=0)
     with pytest.raises(SourceTypeError, match="source"):

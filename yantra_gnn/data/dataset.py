@@ -8,6 +8,14 @@ The cache file name carries a key of everything that changes the result: the fea
 spec version, the label settings, the import vocabulary settings and the raw files'
 contents. A changed setting processes again; an unreadable cache is rebuilt.
 
+The cache proves its integrity: a SHA-256 of its bytes is written beside it
+(``NAME.pt.sha256``, in ``sha256sum`` format) and checked on every load, and its items
+are checked (:func:`validate_items`: edge indices within the graph, edge types of the
+vocabulary, finite 0/1 confidence, ``bug_node`` and ``group`` in range, ...) when they
+are built and when a cache is loaded. A cache whose bytes changed since it was written
+(flipped bits on disk, an edit), or that holds an invalid item, is rebuilt with a
+warning naming the file.
+
 The data loaders over it (``GroupBatchSampler``, ``create_dataloaders``) are in
 :mod:`yantra_gnn.data.loader`.
 """
@@ -20,9 +28,10 @@ import logging
 import os
 import pickle
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
+from typing import IO, Any, cast
 
 import torch
 from torch_geometric.data import Data, Dataset
@@ -42,6 +51,7 @@ from yantra_gnn.labels.labelling import (
     python3_sources,
 )
 from yantra_gnn.sandbox import ResultCache
+from yantra_gnn.schema import FEATURE_DIM, NUM_EDGE_TYPES
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +60,10 @@ ORIGINS: tuple[str, ...] = ("solution", "incorrect_solution", "mutant", "rewrite
 SPLITS = ("train", "val")
 _LABELS = ("imports", "bugs", "bug_mask", "confidence", "group", "origin", "bug_node")
 _CACHE_FORMAT = 1
+#: Suffix of the file beside a cache that holds the SHA-256 of its bytes.
+DIGEST_SUFFIX = ".sha256"
+_HASH_CHUNK = 1 << 20
+_FP16_EXPONENT = 0x7C00
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -108,6 +122,160 @@ def _file_digest(paths: Sequence[Path]) -> str:
     for path in paths:
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
+
+
+class _HashingWriter:
+    """A binary file wrapper that hashes every byte written through it."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self.handle = handle
+        self.digest = hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        return self.handle.write(data)
+
+    def flush(self) -> None:
+        self.handle.flush()
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """SHA-256 (hex) of a file's bytes, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def digest_path(cache_path: Path) -> Path:
+    """The file beside ``cache_path`` holding its SHA-256 (``NAME.pt.sha256``)."""
+    return cache_path.with_name(cache_path.name + DIGEST_SUFFIX)
+
+
+def _read_digest(path: Path) -> str | None:
+    """The digest in a ``sha256sum``-style file, ``None`` when there is no file, ``""``
+    when it is unreadable or malformed (which fails any comparison)."""
+    try:
+        text = path.read_text(encoding="ascii", errors="replace")
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return ""
+    saved = text.split(maxsplit=1)[0].lower() if text.strip() else ""
+    if len(saved) != 64 or any(c not in "0123456789abcdef" for c in saved):
+        return ""
+    return saved
+
+
+#: dtype and shape (``"N"`` nodes, ``"N+1"``, ``"E"`` edges, ``"nnz"`` features,
+#: ``"V"`` imports, ``"C"`` bug classes, a number) of every tensor of a stored item.
+_ITEM_LAYOUT: dict[str, tuple[torch.dtype, tuple[str | int, ...]]] = {
+    "row_ptr": (torch.int32, ("N+1",)),
+    "col": (torch.int16, ("nnz",)),
+    "value": (torch.float16, ("nnz",)),
+    "edge_index": (torch.int32, (2, "E")),
+    "edge_type": (torch.uint8, ("E",)),
+    "node_kind": (torch.int32, ("N",)),
+    "node_span": (torch.int32, ("N", 4)),
+    "has_error": (torch.bool, (1,)),
+    "confidence": (torch.float32, (1,)),
+    "imports": (torch.bool, ("V",)),
+    "bugs": (torch.bool, ("C",)),
+    "bug_mask": (torch.bool, (1,)),
+    "bug_node": (torch.long, (1,)),
+    "group": (torch.long, (1,)),
+    "origin": (torch.long, (1,)),
+}
+
+
+def _item_values_error(item: Mapping[str, torch.Tensor], nodes: int) -> str | None:
+    """What is wrong with the graph tensors of one item (shapes already checked)."""
+    edge_index, edge_type = item["edge_index"], item["edge_type"]
+    if edge_index.numel():
+        low, high = torch.aminmax(edge_index)
+        if int(low) < 0 or int(high) >= nodes:
+            return f"an edge index outside [0, {nodes}) (num_nodes)"
+        if int(edge_type.max()) >= NUM_EDGE_TYPES:
+            return f"an edge type outside [0, {NUM_EDGE_TYPES})"
+    if nodes and int(item["node_kind"].min()) < 0:
+        return "a negative node kind"
+    row_ptr, col, value = item["row_ptr"], item["col"], item["value"]
+    if int(row_ptr[0]) != 0 or int(row_ptr[-1]) != col.numel():
+        return "row_ptr does not run from 0 to the number of feature values"
+    if bool((row_ptr.diff() < 0).any()):
+        return "row_ptr decreases"
+    if col.numel():
+        low, high = torch.aminmax(col)
+        if int(low) < 0 or int(high) >= FEATURE_DIM:
+            return f"a feature column outside [0, {FEATURE_DIM})"
+        # float16 NaN and infinities have every exponent bit set (an integer test: fast)
+        if bool(((value.view(torch.int16) & _FP16_EXPONENT) == _FP16_EXPONENT).any()):
+            return "a NaN or infinite feature value"
+    return None
+
+
+def validate_items(
+    items: Sequence[Mapping[str, Any]], num_imports: int, num_bug_classes: int, num_groups: int
+) -> None:
+    """Check stored items before anyone trains on them: every tensor of the expected dtype
+    and shape, edge indices in ``[0, num_nodes)``, edge types of
+    :data:`~yantra_gnn.schema.EDGE_TYPES`, consistent CSR features (columns below
+    ``FEATURE_DIM``, finite values), a finite confidence of 0 or 1, ``bug_node`` in
+    ``[-1, num_nodes)``, ``group`` in ``[0, num_groups)`` and ``origin`` of :data:`ORIGINS`.
+
+    About 40 µs per graph (a few reductions each; the labels are checked all at once).
+
+    Raises:
+        DatasetError: ``item I: WHAT`` for the first item found wrong.
+    """
+    if not items:
+        return
+    nodes_of: list[int] = []
+    for index, item in enumerate(items):
+        if not isinstance(item, Mapping) or set(item) != set(_ITEM_LAYOUT):
+            keys = sorted(item) if isinstance(item, Mapping) else type(item).__name__
+            raise DatasetError(
+                f"item {index}: expected the keys {sorted(_ITEM_LAYOUT)}, got {keys}"
+            )
+        if not all(isinstance(value, torch.Tensor) for value in item.values()):
+            raise DatasetError(f"item {index}: every value must be a tensor")
+        node_kind, edge_index, col = item["node_kind"], item["edge_index"], item["col"]
+        dims = {
+            "N": node_kind.shape[0] if node_kind.dim() == 1 else -1,
+            "E": edge_index.shape[1] if edge_index.dim() == 2 else -1,
+            "nnz": col.shape[0] if col.dim() == 1 else -1,
+            "V": num_imports,
+            "C": num_bug_classes,
+        }
+        dims["N+1"] = dims["N"] + 1
+        for name, (dtype, layout) in _ITEM_LAYOUT.items():
+            tensor = item[name]
+            shape = tuple(dims[d] if isinstance(d, str) else d for d in layout)
+            if tensor.dtype != dtype or tuple(tensor.shape) != shape:
+                raise DatasetError(
+                    f"item {index}: {name} is {tensor.dtype} {tuple(tensor.shape)}, expected "
+                    f"{dtype} {shape}"
+                )
+        problem = _item_values_error(item, dims["N"])
+        if problem is not None:
+            raise DatasetError(f"item {index}: {problem}")
+        nodes_of.append(dims["N"])
+    nodes = torch.tensor(nodes_of, dtype=torch.long)
+
+    def check(name: str, bad: Callable[[torch.Tensor], torch.Tensor], what: str) -> None:
+        wrong = bad(torch.cat([item[name] for item in items]))
+        if bool(wrong.any()):
+            raise DatasetError(f"item {int(wrong.nonzero()[0, 0])}: {what}")
+
+    check(
+        "confidence",
+        lambda c: ~torch.isfinite(c) | ((c != 0) & (c != 1)),
+        "confidence is not 0 or 1",
+    )
+    check("bug_node", lambda b: (b < -1) | (b >= nodes), "bug_node outside [-1, num_nodes)")
+    check("group", lambda g: (g < 0) | (g >= num_groups), f"group outside [0, {num_groups})")
+    check("origin", lambda o: (o < 0) | (o >= len(ORIGINS)), f"origin outside [0, {len(ORIGINS)})")
 
 
 def graph_items(
@@ -369,24 +537,49 @@ class CodeContestsDataset(LabelledGraphs):
                 OSError,
                 RuntimeError,
                 KeyError,
+                TypeError,
                 ValueError,
                 EOFError,
                 pickle.UnpicklingError,
             ) as error:
                 logger.warning("cache %s is unreadable (%s); rebuilding it", self.cache_path, error)
+            except DatasetError as error:  # fails its checksum or holds an invalid item
+                logger.warning("%s; rebuilding it", error)
         self._build_cache()
 
     def _load_cache(self) -> None:
-        state = torch.load(self.cache_path, weights_only=True)
-        self.import_vocab = tuple(state["import_vocab"])
-        self.bug_classes = tuple(state["bug_classes"])
-        self.group_names = list(state["group_names"])
-        self.label_stats = state["label_stats"]
-        self._items = state["items"]
-        self.programs = [LabelledProgram.from_json(json.loads(p)) for p in state["programs"]]
-        if len(self.programs) != len(self._items):
+        path = self.cache_path
+        saved = _read_digest(digest_path(path))
+        actual = file_sha256(path)
+        if saved is not None and saved != actual:
+            raise DatasetError(
+                f"dataset cache {path} fails its SHA-256 check (expected {saved or 'a digest'} "
+                f"in {digest_path(path).name}, the file has {actual}): its bytes changed after "
+                "it was written (flipped bits on disk or an edit)"
+            )
+        state = torch.load(path, weights_only=True)
+        import_vocab = tuple(state["import_vocab"])
+        bug_classes = tuple(state["bug_classes"])
+        group_names = list(state["group_names"])
+        items = state["items"]
+        programs = [LabelledProgram.from_json(json.loads(p)) for p in state["programs"]]
+        if not isinstance(items, list) or len(programs) != len(items):
             raise ValueError("programs and items differ in length")
-        logger.info("loaded %d %s graphs from %s", len(self._items), self.split, self.cache_path)
+        try:
+            validate_items(items, len(import_vocab), len(bug_classes), len(group_names))
+        except DatasetError as error:
+            raise DatasetError(f"dataset cache {path} holds an invalid {error}") from None
+        self.import_vocab, self.bug_classes, self.group_names = (
+            import_vocab,
+            bug_classes,
+            group_names,
+        )
+        self.label_stats = state["label_stats"]
+        self._items, self.programs = items, programs
+        if saved is None:  # written before caches carried a digest: checked now, adopted
+            atomic_write_text(digest_path(path), f"{actual}  {path.name}\n")
+            logger.info("checked %s and wrote its SHA-256 beside it", path)
+        logger.info("loaded %d %s graphs from %s", len(self._items), self.split, path)
 
     def _build_cache(self) -> None:
         train_rows = read_jsonl(self._root / "train.jsonl")
@@ -416,6 +609,7 @@ class CodeContestsDataset(LabelledGraphs):
             desc=f"graphs ({self.split})",
             progress=self.progress,
         )
+        validate_items(items, len(self.import_vocab), len(self.bug_classes), len(self.group_names))
         self._items, self.programs = items, kept
         self.label_stats = {
             **stats.to_dict(),
@@ -435,7 +629,18 @@ class CodeContestsDataset(LabelledGraphs):
             "items": self._items,
             "programs": [json.dumps(p.to_json()) for p in self.programs],
         }
-        atomic_write(self.cache_path, lambda handle: torch.save(state, handle))
+        # The old digest goes first: killed before the new one is written, the cache is
+        # then one without a digest (checked and adopted on load), never a mismatch.
+        sidecar = digest_path(self.cache_path)
+        sidecar.unlink(missing_ok=True)
+        writers: list[_HashingWriter] = []
+
+        def write(handle: IO[bytes]) -> None:
+            writers.append(_HashingWriter(handle))
+            torch.save(state, cast(IO[bytes], writers[-1]))
+
+        atomic_write(self.cache_path, write)
+        atomic_write_text(sidecar, f"{writers[-1].digest.hexdigest()}  {self.cache_path.name}\n")
         stats_path = self._root / "processed" / f"{self.split}-{self.cache_key}-labels.json"
         atomic_write_text(stats_path, json.dumps(self.label_stats, indent=2))
         logger.info("cached %d %s graphs in %s", len(self._items), self.split, self.cache_path)
@@ -476,5 +681,8 @@ class ProgramGraphs(LabelledGraphs):
             self.group_names,
             desc=f"graphs ({name})",
             progress=progress,
+        )
+        validate_items(
+            self._items, len(self.import_vocab), len(self.bug_classes), len(self.group_names)
         )
         self.label_stats = {"graphs": len(self._items), "spans_without_located_node": unlocated}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Collection
 
 import numpy as np
@@ -152,7 +153,11 @@ class _GraphAssembler:
 
     def data(self, max_edges: int) -> Data:
         tree = self.tree
-        flow = df.analyze(tree, self.excluded)
+        # Each dataflow pair becomes two edges (and the tree has len(nodes) - 1 more): the
+        # analysis stops as soon as the graph is sure to go over the cap.
+        flow = df.analyze(
+            tree, self.excluded, max_pairs=max(max_edges // 2 - len(self.nodes) + 1, 0)
+        )
         edge_index, edge_type = self._edges(flow)
         if edge_index.shape[1] > max_edges:
             raise GraphTooLargeError(
@@ -205,24 +210,35 @@ class _GraphAssembler:
                 if previous_leaf >= 0:
                     by_type["next_token"].append((previous_leaf, gid))
                 previous_leaf = gid
-        for name, flow_pairs in flow.edges.items():
-            by_type[name] = sorted(
-                (graph_id[a], graph_id[b]) for a, b in flow_pairs if a in graph_id and b in graph_id
-            )
         self.is_leaf = [not c for c in has_child]
-        sources: list[int] = []
-        targets: list[int] = []
-        types: list[int] = []
+        pairs_of = {
+            name: np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+            for name, pairs in by_type.items()
+        }
+        # Dataflow pairs (up to millions on hostile input) are mapped to graph ids and
+        # sorted with numpy: a Python sort of tuples took seconds.
+        lookup = np.full(len(self.tree.kind), -1, dtype=np.int64)
+        lookup[np.asarray(self.nodes, dtype=np.int64)] = np.arange(len(self.nodes))
+        for name, flow_pairs in flow.edges.items():
+            flat = np.fromiter(
+                itertools.chain.from_iterable(flow_pairs), dtype=np.int64, count=2 * len(flow_pairs)
+            ).reshape(-1, 2)
+            flat = flat[((flat >= 0) & (flat < len(lookup))).all(axis=1)]
+            mapped = lookup[flat]
+            mapped = mapped[(mapped >= 0).all(axis=1)]
+            pairs_of[name] = mapped[np.lexsort((mapped[:, 1], mapped[:, 0]))]
+        forward = [pairs_of[name] for name in FORWARD_EDGE_TYPES]
         offset = len(FORWARD_EDGE_TYPES)
-        for type_id, name in enumerate(FORWARD_EDGE_TYPES):
-            pairs = by_type[name]
-            src = [a for a, _ in pairs]
-            dst = [b for _, b in pairs]
-            sources += src + dst
-            targets += dst + src
-            types += [type_id] * len(pairs) + [type_id + offset] * len(pairs)
-        edge_index = torch.tensor([sources, targets], dtype=torch.long).reshape(2, -1)
-        return edge_index, torch.tensor(types, dtype=torch.long)
+        sources = np.concatenate([part for pairs in forward for part in (pairs[:, 0], pairs[:, 1])])
+        targets = np.concatenate([part for pairs in forward for part in (pairs[:, 1], pairs[:, 0])])
+        types = np.concatenate(
+            [
+                np.repeat(np.array([type_id, type_id + offset], dtype=np.int64), len(pairs))
+                for type_id, pairs in enumerate(forward)
+            ]
+        )
+        edge_index = torch.from_numpy(np.stack([sources, targets]).astype(np.int64, copy=False))
+        return edge_index, torch.from_numpy(types)
 
     # ------------------------------------------------------------------ features
     def _features(self, flow: df.DataflowResult) -> torch.Tensor:

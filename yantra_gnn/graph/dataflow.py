@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from yantra_gnn.errors import GraphTooLargeError
 from yantra_gnn.graph.parse import FlatTree, kind_id
 from yantra_gnn.graph.scopes import (
     AS_PATTERN_TARGET,
@@ -58,6 +59,11 @@ from yantra_gnn.schema import DATAFLOW_EDGE_KINDS
 
 #: Most writes (and reads) of one variable that may reach a point; older ones are dropped.
 MAX_REACHING = 32
+
+#: Most ``computed_from`` edges one binding makes before its sources are widened to the
+#: :data:`MAX_REACHING` most recent: ``a0, ..., a999 = b0 + ... + b999`` (10 kB) made a
+#: million edges, quadratic in the line's length.
+MAX_BINDING_EDGES = 1024
 
 #: Statement nesting beyond which statements are walked as flat expressions.
 MAX_STATEMENT_DEPTH = 60
@@ -153,8 +159,11 @@ class DataflowAnalyzer:
     (with ``legacy_parameters=True``, the parameter handling the graph was built with).
     """
 
-    def __init__(self, tree: FlatTree, excluded: set[int] | None = None) -> None:
+    def __init__(
+        self, tree: FlatTree, excluded: set[int] | None = None, max_pairs: int | None = None
+    ) -> None:
         self.tree = tree
+        self.max_pairs = max_pairs
         self.scopes = scopes = ScopeTree(tree, excluded, legacy_parameters=True)
         self.excluded = scopes.excluded
         self.result = DataflowResult()
@@ -171,7 +180,9 @@ class DataflowAnalyzer:
         self.flow = _Flow()
         self.repeat_mode = False
         self.current_function = -1
-        self.deferred: list[tuple[int, int]] = []  # (scope node, function node or -1)
+        # (scope node, function node or -1); None where a body was queued again later
+        self.deferred: list[tuple[int, int] | None] = []
+        self._pending: dict[int, int] = {}  # scope node -> its index in deferred, until run
 
     # ------------------------------------------------------------------ occurrences
     def read(self, node: int) -> None:
@@ -187,6 +198,7 @@ class DataflowAnalyzer:
             if r != node:
                 edges["last_read"].add((node, r))
         flow.reads[key] = frozenset((node,))
+        self._check_size()
         res.reads.add(node)
         if writes:
             res.reaching_writes[node] = max(res.reaching_writes.get(node, 0), len(writes))
@@ -194,6 +206,18 @@ class DataflowAnalyzer:
         elif node not in res.reaching_writes:
             res.unbound_reads.add(node)
         self._link_call(node, writes)
+
+    def _check_size(self) -> None:
+        """Stop as soon as the edges found so far exceed ``max_pairs`` (the builder's edge
+        cap): a hostile program then costs the time of the cap, not of all its edges."""
+        if self.max_pairs is not None:
+            found = sum(map(len, self.result.edges.values()))
+            if found > self.max_pairs:
+                raise GraphTooLargeError(
+                    f"the source's dataflow has more than {self.max_pairs:,} edges, over the "
+                    "cap of max_edges (reverse edges included); raise max_edges if you really "
+                    "mean it (CodeGraphBuilder(max_edges=...))"
+                )
 
     def write(self, node: int) -> None:
         key, _ = self.scopes.resolve(self.scope_of[node], self.name(node))
@@ -222,6 +246,7 @@ class DataflowAnalyzer:
             self._link_call_to_def(call, function, skip_self=True)
 
     def _link_call_to_def(self, call: int, function: int, skip_self: bool) -> None:
+        self._check_size()
         edges = self.result.edges
         edges["calls"].add((call, function))
         params_node = self.child(function, "parameters")
@@ -313,7 +338,7 @@ class DataflowAnalyzer:
                             value = self.child(c, "value")
                             if value >= 0:
                                 stack.append(value)
-                self.deferred.append((n, -1))
+                self._defer(n, -1)
             elif k in COMPREHENSION_KINDS:
                 self._push_comprehension(n, stack)
             elif k == CALL:
@@ -350,7 +375,10 @@ class DataflowAnalyzer:
         if target < 0:
             return
         edges = self.result.edges
-        for n, binds in self.scopes.target_parts(target):
+        parts = list(self.scopes.target_parts(target))
+        if len(parts) * len(sources) > MAX_BINDING_EDGES:
+            sources = sorted(sources)[-MAX_REACHING:]
+        for n, binds in parts:
             if binds:
                 if augmented:
                     self.read(n)
@@ -363,6 +391,7 @@ class DataflowAnalyzer:
                 self.expr(n)
                 for s in sources:
                     edges["computed_from"].add((n, s))
+        self._check_size()
 
     # ------------------------------------------------------------------ statements
     _statement_depth = 0
@@ -525,7 +554,7 @@ class DataflowAnalyzer:
         if name >= 0:
             self.write(name)
             self.result.def_names.add(name)
-        self.deferred.append((n, n))
+        self._defer(n, n)
 
     def _class_definition(self, n: int) -> None:
         self.expr(self.child(n, "superclasses"))
@@ -534,6 +563,18 @@ class DataflowAnalyzer:
         if name >= 0:
             self.write(name)
             self.result.def_names.add(name)
+
+    def _defer(self, scope_node: int, function: int) -> None:
+        """Queue a function or lambda body, analysed after the current walk. A body queued
+        again before it ran (a ``def`` in a loop body, walked twice) moves to the end of
+        the queue: it runs once, at the later point, and sees all the first run would
+        have. Queued twice, a ``def`` in a loop in a ``def`` in a loop ... ran
+        ``2**depth`` times (a 3 kB program took 15 s)."""
+        earlier = self._pending.get(scope_node)
+        if earlier is not None:
+            self.deferred[earlier] = None
+        self._pending[scope_node] = len(self.deferred)
+        self.deferred.append((scope_node, function))
 
     def _run_deferred(self, scope_node: int, function: int) -> None:
         """Analyse a function or lambda body with a fresh flow state."""
@@ -566,12 +607,20 @@ class DataflowAnalyzer:
         self.statements(self.nchildren[0])
         done = 0
         while done < len(self.deferred):
-            scope_node, function = self.deferred[done]
+            entry = self.deferred[done]
             done += 1
-            self._run_deferred(scope_node, function)
+            if entry is not None:
+                del self._pending[entry[0]]
+                self._run_deferred(*entry)
         return self.result
 
 
-def analyze(tree: FlatTree, excluded: set[int] | None = None) -> DataflowResult:
-    """Dataflow edges and identifier roles for ``tree`` (see :class:`DataflowAnalyzer`)."""
-    return DataflowAnalyzer(tree, excluded).run()
+def analyze(
+    tree: FlatTree, excluded: set[int] | None = None, max_pairs: int | None = None
+) -> DataflowResult:
+    """Dataflow edges and identifier roles for ``tree`` (see :class:`DataflowAnalyzer`).
+
+    Raises:
+        GraphTooLargeError: more than ``max_pairs`` edges (when given).
+    """
+    return DataflowAnalyzer(tree, excluded, max_pairs).run()

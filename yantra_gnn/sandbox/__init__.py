@@ -39,6 +39,7 @@ from yantra_gnn.sandbox.process import (
     run,
     run_many,
     sandbox_uids,
+    syscall_filter,
 )
 
 __all__ = [
@@ -68,4 +69,5 @@ __all__ = [
     "run_tests",
     "run_tests_many",
     "sandbox_uids",
+    "syscall_filter",
 ]

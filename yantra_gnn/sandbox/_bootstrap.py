@@ -17,12 +17,22 @@ supervisor even when orphaned, so after the program exits, or when the parent cl
 control pipe (timeout, output cap, parent gone), the supervisor SIGKILLs and reaps all
 of them: nothing is left running and no zombie goes to init.
 
-Status pipe lines: ``ready <isolation>`` (supervisor set up), ``go`` (program set up,
-its code about to start), ``done <wait status> <user s> <system s> <max rss KiB>``.
+The program process's last step before the solution is a seccomp filter (through
+``libseccomp.so.2`` with ctypes, where the machine has it) that makes the calls no
+solution needs, and that an escape would, fail with ``EPERM``: namespaces (``unshare``,
+``setns``, ``clone`` with a ``CLONE_NEW*`` flag), ``ptrace``, mounts (old and new API),
+``kexec``, kernel modules, ``bpf``, ``userfaultfd``, ``perf_event_open``, keyrings,
+``io_uring``. ``clone3``, whose flags sit in memory a filter cannot read, fails with
+``ENOSYS``, so glibc falls back to ``clone`` for threads and ``posix_spawn``.
+
+Status pipe lines: ``ready <isolation>`` (supervisor set up), ``filter <seccomp | none:
+reason>`` and ``go`` (program set up, its code about to start), ``done <wait status>
+<user s> <system s> <max rss KiB>``.
 
 argv: workdir uid cpu_s address_space fsize nproc nofile isolate status_fd control_fd
-disk_bytes [cgroup.procs file ...]: the supervisor joins those cgroups (the run's, made by
-the parent) before anything else, so every process of the run is charged there.
+disk_bytes seccomp_library ("-": no filter) [cgroup.procs file ...]: the supervisor joins
+those cgroups (the run's, made by the parent) before anything else, so every process of
+the run is charged there.
 """
 
 import builtins
@@ -183,6 +193,82 @@ def _own_tasks(uid: int) -> int:
     return count
 
 
+#: Calls the program gets EPERM for (names libseccomp does not know on this
+#: architecture are skipped).
+_DENIED_CALLS = (
+    "unshare", "setns", "ptrace", "process_vm_readv", "process_vm_writev",
+    "mount", "umount", "umount2", "pivot_root", "chroot", "mount_setattr",
+    "fsopen", "fsconfig", "fsmount", "fspick", "move_mount", "open_tree",
+    "open_by_handle_at", "name_to_handle_at", "swapon", "swapoff", "reboot", "acct",
+    "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
+    "bpf", "userfaultfd", "perf_event_open", "add_key", "request_key", "keyctl",
+    "io_uring_setup", "io_uring_enter", "io_uring_register",
+)  # fmt: skip
+#: CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET: clone with any is EPERM.
+_NAMESPACE_FLAGS = (0x20000, 0x2000000, 0x4000000, 0x8000000, 0x10000000, 0x20000000, 0x40000000)
+
+
+def _seccomp(name: str) -> str:
+    """Load the filter (see the module's docstring) through the library ``name`` into this
+    process and its future children; returns ``"seccomp"``, or ``"none: why"``."""
+    try:
+        lib = ctypes.CDLL(name, use_errno=True)
+    except OSError:
+        return f"none: {name} not found"
+
+    class Compare(ctypes.Structure):  # struct scmp_arg_cmp
+        _fields_ = [
+            ("arg", ctypes.c_uint),
+            ("op", ctypes.c_int),
+            ("datum_a", ctypes.c_uint64),
+            ("datum_b", ctypes.c_uint64),
+        ]
+
+    lib.seccomp_init.restype = ctypes.c_void_p
+    lib.seccomp_init.argtypes = (ctypes.c_uint32,)
+    lib.seccomp_syscall_resolve_name.argtypes = (ctypes.c_char_p,)
+    lib.seccomp_rule_add_array.argtypes = (
+        ctypes.c_void_p,
+        ctypes.c_uint32,
+        ctypes.c_int,
+        ctypes.c_uint,
+        ctypes.POINTER(Compare),
+    )
+    lib.seccomp_load.argtypes = lib.seccomp_release.argtypes = (ctypes.c_void_p,)
+    allow, errno_action = 0x7FFF0000, 0x00050000  # SCMP_ACT_ALLOW, SCMP_ACT_ERRNO(0)
+    context = lib.seccomp_init(allow)
+    if not context:
+        return "none: seccomp_init failed"
+    try:
+
+        def deny(name: str, errno: int, *compare: Compare) -> None:
+            number = lib.seccomp_syscall_resolve_name(name.encode())
+            if number < 0:  # not a call of this architecture
+                return
+            array = (Compare * len(compare))(*compare) if compare else None
+            code = lib.seccomp_rule_add_array(
+                context, errno_action | errno, number, len(compare), array
+            )
+            if code < 0:
+                raise OSError(-code, f"seccomp_rule_add({name}): {os.strerror(-code)}")
+
+        for name in _DENIED_CALLS:
+            deny(name, 1)  # EPERM
+        # clone's flags are its first argument (its second on s390)
+        flags_arg = 1 if os.uname().machine.startswith("s390") else 0
+        for flag in _NAMESPACE_FLAGS:
+            deny("clone", 1, Compare(flags_arg, 7, flag, flag))  # SCMP_CMP_MASKED_EQ
+        deny("clone3", 38)  # ENOSYS: glibc then uses clone
+        code = lib.seccomp_load(context)
+        if code < 0:
+            return "none: seccomp_load: " + os.strerror(-code)
+    except OSError as error:
+        return f"none: {error.strerror}"
+    finally:
+        lib.seccomp_release(context)
+    return "seccomp"
+
+
 def _become_program(
     libc: ctypes.CDLL,
     stdlib: str,
@@ -196,6 +282,7 @@ def _become_program(
     control: int,
     status_fd: int,
     isolated: bool,
+    seccomp_library: str,
 ) -> None:
     import resource as r
 
@@ -242,7 +329,8 @@ def _become_program(
         paths = getattr(module, "__path__", None)
         if isinstance(paths, list):
             paths[:] = [prefix + p[len(stdlib) :] if p.startswith(stdlib) else p for p in paths]
-    os.write(status_fd, b"go\n")
+    syscall_filter = _seccomp(seccomp_library) if seccomp_library != "-" else "none: disabled"
+    os.write(status_fd, ("filter " + syscall_filter + "\ngo\n").encode())
     os.close(status_fd)
 
 
@@ -250,7 +338,8 @@ def _start() -> None:
     workdir = sys.argv[1]
     uid, cpu, memory, fsize, nproc, nofile, isolate, status_fd, control = map(int, sys.argv[2:11])
     disk = int(sys.argv[11])
-    for procs in sys.argv[12:]:  # the run's cgroups: joined before anything is forked
+    seccomp_library = sys.argv[12]
+    for procs in sys.argv[13:]:  # the run's cgroups: joined before anything is forked
         with open(procs, "wb") as f:
             f.write(b"%d" % os.getpid())
     libc = ctypes.CDLL(None, use_errno=True)
@@ -294,6 +383,7 @@ def _start() -> None:
         control,
         status_fd,
         how == "isolated",
+        seccomp_library,
     )
 
 
@@ -325,6 +415,9 @@ if __name__ == "__main__":
         _supervise,
         _own_tasks,
         _become_program,
+        _seccomp,
+        _DENIED_CALLS,
+        _NAMESPACE_FLAGS,
         TracebackType,
     )
 

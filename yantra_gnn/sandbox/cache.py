@@ -46,6 +46,7 @@ def _decode_outcome(text: str) -> tuple[Verdict, RunResult]:
         time_s=float(fields["time_s"]),
         cpu_s=float(fields["cpu_s"]),
         limits=str(fields.get("limits", "rlimits")),
+        syscall_filter=str(fields.get("syscall_filter", "none")),
     )
     return Verdict(data["verdict"]), result
 

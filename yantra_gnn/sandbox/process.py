@@ -25,7 +25,10 @@ cost one failed run, never the machine. What :func:`run` does for every program:
   no network;
 * when the caller is root and a memory controller is writable, one cgroup per run
   (:mod:`yantra_gnn.sandbox.cgroups`) limits the memory and tasks of all its processes
-  together (:func:`limits_mechanism`); otherwise those limits hold per process only.
+  together (:func:`limits_mechanism`); otherwise those limits hold per process only;
+* where ``libseccomp.so.2`` is installed, a seccomp filter makes namespace, ptrace,
+  mount, kexec, module and bpf calls fail with ``EPERM`` (:func:`syscall_filter`,
+  ``RunResult.syscall_filter``).
 
 ``docs/sandbox.md`` lists what is and is not contained, and the measured overhead.
 
@@ -37,7 +40,9 @@ program on tests is :mod:`yantra_gnn.sandbox.judging`; remembering the outcomes 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
+import functools
 import logging
 import marshal
 import math
@@ -83,6 +88,7 @@ __all__ = [
     "run",
     "run_many",
     "sandbox_uids",
+    "syscall_filter",
 ]
 
 logger = logging.getLogger(__name__)
@@ -111,6 +117,9 @@ MAX_OPEN_FILES = 256
 MAX_WORKERS = 64
 #: Smallest accepted ``memory_mb``: the interpreter alone maps ~20 MiB.
 MIN_MEMORY_MB = 32
+#: Largest accepted ``memory_mb`` (16 TiB): past 2**43 MiB the byte count no longer fits
+#: an rlimit, and the run failed to set up instead of refusing the value.
+MAX_MEMORY_MB = 1 << 24
 
 # Sandbox uids: _UID_BASE + (pid % _PID_SPAN) * _UIDS_PER_PROCESS + slot, all below
 # 2**31. Live processes with different pids (mod 2**18) get disjoint blocks, so two
@@ -186,6 +195,9 @@ class RunResult:
         limits: how memory and processes were limited: ``"cgroup-v1"`` / ``"cgroup-v2"``
             (for the whole run) or ``"rlimits"`` (per process only); see
             :func:`limits_mechanism`.
+        syscall_filter: ``"seccomp"`` when the program ran under the seccomp filter, else
+            ``"none: REASON"`` (no libseccomp, or the kernel refused it); see
+            :func:`syscall_filter`.
     """
 
     status: RunStatus
@@ -195,6 +207,7 @@ class RunResult:
     time_s: float
     cpu_s: float
     limits: str = "rlimits"
+    syscall_filter: str = "none"
 
     @property
     def ok(self) -> bool:
@@ -230,9 +243,14 @@ class _Limits:
         if not (math.isfinite(timeout) and 0 < timeout <= 3600):
             raise ConfigError(f"sandbox: timeout_s must be in (0, 3600] seconds, got {timeout!r}")
         memory = self.memory_mb
-        if isinstance(memory, bool) or not isinstance(memory, int) or memory < MIN_MEMORY_MB:
+        if (
+            isinstance(memory, bool)
+            or not isinstance(memory, int)
+            or not MIN_MEMORY_MB <= memory <= MAX_MEMORY_MB
+        ):
             raise ConfigError(
-                f"sandbox: memory_mb must be an int >= {MIN_MEMORY_MB} (MiB), got {memory!r}"
+                f"sandbox: memory_mb must be an int in [{MIN_MEMORY_MB}, 2**24] (MiB), got "
+                f"{memory!r}"
             )
         cap = self.max_output_bytes
         if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
@@ -289,6 +307,51 @@ class _UidPool:
 
 
 _UID_POOL = _UidPool()
+#: Whether runs load the seccomp filter, and through which library (tests change both:
+#: to show what the filter denies, and that a missing library falls back cleanly).
+_USE_SECCOMP = True
+_SECCOMP_LIBRARY = "libseccomp.so.2"
+_FILTER_NOTES: set[str] = set()
+
+
+def syscall_filter() -> str:
+    """Whether the runs of this process get the seccomp filter: ``"seccomp"`` (namespace,
+    ptrace, mount, kexec, module and bpf calls fail with ``EPERM``), or ``"none: REASON"``
+    (``libseccomp.so.2`` is missing, or the kernel has no seccomp). Each run reports
+    what it really got in ``RunResult.syscall_filter``."""
+    if not _USE_SECCOMP:
+        return "none: disabled"
+    return _syscall_filter_support(_SECCOMP_LIBRARY)
+
+
+@functools.lru_cache(maxsize=4)
+def _syscall_filter_support(library_name: str) -> str:
+    try:
+        with open("/proc/self/status", "rb") as status:
+            if b"\nSeccomp:" not in status.read():
+                return "none: this kernel has no seccomp"
+    except OSError:
+        return "none: /proc/self/status is unreadable"
+    try:
+        library = ctypes.CDLL(library_name)
+    except OSError:
+        return f"none: {library_name} not found"
+    if not all(hasattr(library, name) for name in ("seccomp_init", "seccomp_rule_add_array")):
+        return f"none: {library_name} lacks seccomp_rule_add_array"
+    return "seccomp"
+
+
+def _note_filter(reported: str) -> None:
+    """Warn once per reason when a run went without the seccomp filter."""
+    if reported == "seccomp" or reported == "none: disabled":
+        return
+    with _NOTES_LOCK:
+        if reported in _FILTER_NOTES:
+            return
+        _FILTER_NOTES.add(reported)
+    logger.warning("sandbox: no seccomp filter (%s); see docs/sandbox.md", reported)
+
+
 _SEEN_ISOLATION_NOTES: set[str] = set()
 _NOTES_LOCK = threading.Lock()
 
@@ -612,7 +675,8 @@ def _spawn_and_watch(
     args = (uid, limits.cpu_s, limits.memory_bytes, MAX_FILE_BYTES, MAX_PROCESSES, MAX_OPEN_FILES)
     command, boot_fds = _bootstrap_command(python)
     command += [workdir, *map(str, args), "1" if isolate else "0", str(status_w), str(control_r)]
-    command += [str(limits.disk_bytes), *(cgroup.procs_files if cgroup is not None else ())]
+    command += [str(limits.disk_bytes), _SECCOMP_LIBRARY if _USE_SECCOMP else "-"]
+    command += cgroup.procs_files if cgroup is not None else []
     start = time.perf_counter()
     try:
         proc = subprocess.Popen(
@@ -654,6 +718,7 @@ def _spawn_and_watch(
     lines = watcher.status.decode("ascii", errors="replace").splitlines()
     ready = next((line[6:] for line in lines if line.startswith("ready ")), None)
     done = next((line.split()[1:] for line in lines if line.startswith("done ")), None)
+    reported = next((line[7:] for line in lines if line.startswith("filter ")), "none")
     if ready is None or (done is not None and "go" not in lines):
         if watcher.killed_for is None:
             raise SandboxError(
@@ -682,7 +747,10 @@ def _spawn_and_watch(
         time_s=end - start,
         cpu_s=cpu_s,
         limits=cgroup.mechanism if cgroup is not None else "rlimits",
+        syscall_filter=reported,
     )
+    if "go" in lines:
+        _note_filter(reported)
     return result, done is not None
 
 
