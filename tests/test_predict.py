@@ -363,3 +363,18 @@ def test_forward_threads_are_set_per_call_and_restored(model, monkeypatch):
         torch.set_num_threads(original)
     with pytest.raises(ConfigError, match="num_threads"):
         Predictor(model, device="cpu", num_threads=0)
+
+
+def test_the_shipped_default_model_loads_by_name_and_reads_imports():
+    from yantra_gnn.checkpoint import DEFAULT_MODEL, PRETRAINED_DIR, PRETRAINED_MODELS
+
+    path = PRETRAINED_DIR / PRETRAINED_MODELS[DEFAULT_MODEL]
+    assert path.is_file() and path.stat().st_size <= 12 * 2**20
+    predictor = Predictor.from_pretrained(DEFAULT_MODEL, device="cpu")
+    config = predictor.model.config
+    assert config.import_evidence and config.confidence_temperature != 1.0  # calibrated
+    uses_math = predictor.predict("import math\nn = int(input())\nprint(math.isqrt(n))\n")
+    plain = predictor.predict("n = int(input())\nprint(n + 1)\n")
+    math_score = dict(uses_math.imports)["math"]
+    assert math_score > 0.5 > dict(plain.imports)["math"]
+    assert 0.0 <= uses_math.confidence <= 1.0
