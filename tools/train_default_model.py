@@ -1,6 +1,6 @@
 """Train the model shipped as ``yantra-gnn/default``, on everything available offline.
 
-One command, from the repository root (about 25 minutes on 2 CPU cores)::
+One command, from the repository root (about an hour on 2 CPU cores)::
 
     python tools/train_default_model.py
 
