@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import logging
 import time
-import warnings
 import zlib
 from collections.abc import Sequence
 
@@ -31,7 +30,7 @@ from tqdm.auto import tqdm
 
 from yantra_gnn.datasets.python_corpus import CorpusUnit
 from yantra_gnn.errors import ConfigError
-from yantra_gnn.labels import failing, rewrite
+from yantra_gnn.labels import failing, mutate, rewrite
 from yantra_gnn.labels.labelling import LabelledProgram, imported_modules, mutant_program
 
 logger = logging.getLogger(__name__)
@@ -40,16 +39,6 @@ logger = logging.getLogger(__name__)
 CODE_VERDICT = "not run: corpus code (unverified)"
 #: Verdict of a mutant: nothing was run.
 MUTANT_VERDICT = "not run: corpus mutant (unverified)"
-
-
-def _compiles(source: str) -> bool:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            compile(source, "<corpus>", "exec", dont_inherit=True)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return False
-    return True
 
 
 def unit_problem(unit: CorpusUnit) -> str:
@@ -102,7 +91,7 @@ def label_unit(
         (r for r in rewrite.rewrites(unit.source, seed=unit_seed) if r.kind == "rename_variables"),
         None,
     )
-    if renamed is not None and _compiles(renamed.source):
+    if renamed is not None and mutate.compiles(renamed.source, "<corpus>"):
         out.append(
             LabelledProgram(
                 problem=problem,

@@ -734,11 +734,13 @@ def _check_classes(classes: Sequence[str] | None) -> tuple[str, ...]:
     return tuple(name for name in BUG_CLASSES if name in set(classes))
 
 
-def _compiles(source: str) -> bool:
+def compiles(source: str, filename: str = "<mutant>") -> bool:
+    """Whether ``source`` compiles as a module (warnings silenced; a syntax error, a null
+    byte, too deep nesting or memory exhaustion all say no)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            compile(source, "<mutant>", "exec", dont_inherit=True)
+            compile(source, filename, "exec", dont_inherit=True)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return False
     return True
@@ -764,7 +766,7 @@ def _prepare(source: object) -> tuple[bytes, FlatTree] | None:
             f"source is not encodable as UTF-8 ({error.reason} at character {error.start}); "
             "pass text without lone surrogates"
         ) from error
-    if not _compiles(source):
+    if not compiles(source):
         logger.debug("source does not compile: no mutants")
         return None
     tree = parse_flat(data)
@@ -789,7 +791,7 @@ def _apply(data: bytes, edit: _Edit) -> Mutant | None:
     if mutated == data:
         return None
     source = mutated.decode("utf-8")
-    if not _compiles(source):
+    if not compiles(source):
         return None
     return Mutant(
         source=source,
