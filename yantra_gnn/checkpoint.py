@@ -40,6 +40,7 @@ import safetensors.torch
 import torch
 from torch import nn
 
+from yantra_gnn.defaults import DEFAULT_MODEL
 from yantra_gnn.device import DeviceLike, resolve_device
 from yantra_gnn.errors import CheckpointError, ConfigError
 from yantra_gnn.files import atomic_write
@@ -735,9 +736,6 @@ def save_model_for_inference(
     return path
 
 
-#: The model shipped inside the package (``Predictor.from_pretrained(DEFAULT_MODEL)``,
-#: ``yantra-gnn predict`` without ``--model``); docs/model_card.md describes it.
-DEFAULT_MODEL = "yantra-gnn/default"
 #: Shipped models by name → file name under ``yantra_gnn/pretrained/``.
 PRETRAINED_MODELS: dict[str, str] = {DEFAULT_MODEL: "default.safetensors"}
 PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"

@@ -23,6 +23,7 @@ import torch
 from torch_geometric.data import Batch, Data
 
 from yantra_gnn.checkpoint import load_model_for_inference
+from yantra_gnn.defaults import DEFAULT_NUM_THREADS, DEFAULT_THRESHOLD
 from yantra_gnn.device import DeviceLike, batch_to_device, resolve_device
 from yantra_gnn.errors import ConfigError, SourceTypeError, YantraError
 from yantra_gnn.files import read_source_file
@@ -31,18 +32,9 @@ from yantra_gnn.nn.model import YantraGNN
 
 logger = logging.getLogger(__name__)
 
-#: CPU threads of a forward pass. One: on a 2-core machine with the other core busy, a
-#: median solution's forward took p50 4.9 / p95 8.5 ms with one thread and p50 4.0 / p95
-#: 115 ms with torch's default two (threads wait on each other); docs/model.md.
-DEFAULT_NUM_THREADS = 1
-
 #: A program: its text, its UTF-8 bytes, or the path of its file (``pathlib.Path``).
 Source = str | bytes | os.PathLike[str]
 
-#: The confidence at or above which a program is called likely correct
-#: (:meth:`Prediction.verdict`, ``yantra-gnn predict --threshold``). The confidence is
-#: calibrated, so 0.5 is "more likely correct than not".
-DEFAULT_THRESHOLD = 0.5
 #: Imports and bugs shown by ``repr(Prediction)``.
 _REPR_ITEMS = 3
 

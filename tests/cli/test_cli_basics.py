@@ -35,6 +35,23 @@ def test_help_parser_imports_no_torch() -> None:
         assert name in result.stdout
 
 
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_command_help_imports_no_torch(command: str) -> None:
+    # ``yantra-gnn COMMAND --help`` in a fraction of a second: torch loads in ``run``.
+    code = (
+        "import sys; from yantra_gnn.cli import main\n"
+        f"try:\n    main([{command!r}, '--help'])\nexcept SystemExit as e:\n"
+        "    assert e.code == 0\n"
+        "print(sorted({'torch', 'torch_geometric', 'numpy'} & set(sys.modules)), file=sys.stderr)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == "[]"
+    assert f"usage: yantra-gnn {command}" in result.stdout
+
+
 def test_command_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["sandbox", "--help"])

@@ -9,7 +9,8 @@ import pytest
 
 from yantra_gnn.data.dataset import ORIGINS
 from yantra_gnn.evaluation.metrics import ranked_pass_at_1
-from yantra_gnn.train.metrics import SCORE_METRICS, headline_metrics, validation_score
+from yantra_gnn.train.metrics import headline_metrics, validation_score
+from yantra_gnn.train.selection import SCORE_METRICS
 
 
 def test_validation_score_is_the_mean_over_heads_each_counted_once():

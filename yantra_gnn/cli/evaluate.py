@@ -7,22 +7,16 @@ import argparse
 import json
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from yantra_gnn.checkpoint import load_model_for_inference
 from yantra_gnn.errors import ConfigError
 from yantra_gnn.evaluation.humaneval import HumanEvalSettings
-from yantra_gnn.evaluation.protocol import evaluate_model
-from yantra_gnn.evaluation.report import format_report
-from yantra_gnn.evaluation.sets import (
-    EvalSet,
-    codecontests_eval_set,
-    condefects_eval_set,
-    humaneval_eval_set,
-)
 from yantra_gnn.files import atomic_write_text
 from yantra_gnn.home import CACHE_DIR, SANDBOX_CACHE_DIR
 from yantra_gnn.schema import EDGE_SETS
+
+if TYPE_CHECKING:
+    from yantra_gnn.evaluation.sets import EvalSet
 
 logger = logging.getLogger(__name__)
 
@@ -156,6 +150,16 @@ def data_source(data: list[str] | str) -> tuple[str, str | None]:
 
 def run(args: argparse.Namespace) -> int:
     """Handler of ``yantra-gnn evaluate``: prints the tables, writes JSON and plots."""
+    # torch, the model and the evaluation code load here, not for --help
+    from yantra_gnn.checkpoint import load_model_for_inference
+    from yantra_gnn.evaluation.protocol import evaluate_model
+    from yantra_gnn.evaluation.report import format_report
+    from yantra_gnn.evaluation.sets import (
+        codecontests_eval_set,
+        condefects_eval_set,
+        humaneval_eval_set,
+    )
+
     if args.batch_size < 1:
         raise ConfigError(f"--batch-size must be >= 1, got {args.batch_size}")
     if args.limit is not None and args.limit < 1:

@@ -9,20 +9,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from yantra_gnn.cli.common import add_max_bytes_argument, read_source
+from yantra_gnn.defaults import DEFAULT_MAX_DRAWN_NODES
 from yantra_gnn.errors import ConfigError, SourceError
 from yantra_gnn.files import atomic_write_text
-from yantra_gnn.graph.builder import CodeGraphBuilder
-from yantra_gnn.graph.export import check_edge_types, dumps, summarize, to_dot, to_json
-from yantra_gnn.graph.html import (
-    DEFAULT_MAX_DRAWN_NODES,
-    line_scores_from_nodes,
-    render_html,
-    split_lines,
-)
 
 if TYPE_CHECKING:
     from torch_geometric.data import Data
 
+    from yantra_gnn.graph.builder import CodeGraphBuilder
     from yantra_gnn.predict import Predictor
 
 NAME = "graph"
@@ -76,6 +70,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # torch and the graph code load here, not for --help
+    from yantra_gnn.graph.builder import CodeGraphBuilder
+    from yantra_gnn.graph.export import check_edge_types, dumps, summarize, to_dot, to_json
+
     edge_types = tuple(args.dot_edges.split(",")) if args.dot_edges else None
     check_edge_types(edge_types or ())  # before any work
     if args.model is not None and args.html is None:
@@ -122,6 +120,8 @@ def _load_predictor(path: str, builder: CodeGraphBuilder) -> Predictor:
 def _write_html(
     args: argparse.Namespace, source: bytes, data: Data, predictor: Predictor | None
 ) -> None:
+    from yantra_gnn.graph.html import line_scores_from_nodes, render_html, split_lines
+
     line_scores = node_scores = None
     label = "score"
     if predictor is not None:

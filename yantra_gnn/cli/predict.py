@@ -6,14 +6,16 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from torch_geometric.data import Data
-
-from yantra_gnn.checkpoint import DEFAULT_MODEL
 from yantra_gnn.cli.common import add_max_bytes_argument, read_source
+from yantra_gnn.defaults import DEFAULT_MODEL, DEFAULT_NUM_THREADS, DEFAULT_THRESHOLD
 from yantra_gnn.errors import ConfigError, YantraError
-from yantra_gnn.graph import CodeGraphBuilder
-from yantra_gnn.predict import DEFAULT_NUM_THREADS, DEFAULT_THRESHOLD, Prediction, Predictor
+
+if TYPE_CHECKING:
+    from torch_geometric.data import Data
+
+    from yantra_gnn.predict import Prediction
 
 NAME = "predict"
 DESCRIPTION = (
@@ -64,6 +66,9 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--top-k must be at least 1, got {args.top_k}")
     if not 0.0 <= args.threshold <= 1.0:
         raise ConfigError(f"--threshold must be in [0, 1], got {args.threshold}")
+    from yantra_gnn.graph.builder import CodeGraphBuilder  # torch only past --help
+    from yantra_gnn.predict import Predictor
+
     predictor = Predictor.from_pretrained(
         args.model,
         device=args.device,

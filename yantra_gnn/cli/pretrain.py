@@ -6,6 +6,7 @@ import argparse
 import logging
 
 from yantra_gnn.cli.train import add_config_arguments, config_from_args
+from yantra_gnn.defaults import DEFAULT_PRETRAIN_UNITS
 
 logger = logging.getLogger(__name__)
 
@@ -21,14 +22,12 @@ DESCRIPTION = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """``--units``, ``--corpus-root``, ``--config``, ``--resume`` and the training settings."""
-    from yantra_gnn.train.pretrain import DEFAULT_UNITS
-
     parser.add_argument(
         "--units",
         type=int,
-        default=DEFAULT_UNITS,
+        default=DEFAULT_PRETRAIN_UNITS,
         metavar="N",
-        help=f"functions to draw from the corpus (default: {DEFAULT_UNITS})",
+        help=f"functions to draw from the corpus (default: {DEFAULT_PRETRAIN_UNITS})",
     )
     parser.add_argument(
         "--corpus-root",

@@ -28,6 +28,7 @@ from typing import Literal
 import torch
 from torch_geometric.data import Data
 
+from yantra_gnn.defaults import DEFAULT_MAX_DRAWN_NODES
 from yantra_gnn.errors import ConfigError
 from yantra_gnn.graph.export import _node_text, _source_lines, kind_name
 from yantra_gnn.graph.parse import ERROR_KIND_ID
@@ -42,9 +43,6 @@ __all__ = [
     "split_lines",
 ]
 
-#: Graphs with more nodes are drawn in part: the first nodes in pre-order (the top of the
-#: program), so the drawing stays light enough for a browser.
-DEFAULT_MAX_DRAWN_NODES = 600
 
 #: The colour of each forward edge type (reverse edges are implied and not drawn).
 EDGE_COLOURS: dict[str, str] = {

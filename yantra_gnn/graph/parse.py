@@ -25,7 +25,7 @@ from yantra_gnn.errors import (
 DEFAULT_MAX_SOURCE_BYTES = 1_000_000
 
 #: Default cap on the named nodes of one parse (a graph has at most this many nodes).
-DEFAULT_MAX_NODES = 200_000
+DEFAULT_MAX_NODES = 100_000
 
 #: ``kind_id`` tree-sitter gives ERROR nodes (``(TSSymbol) -1``).
 ERROR_KIND_ID = 65535

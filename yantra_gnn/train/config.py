@@ -39,7 +39,7 @@ from yantra_gnn.home import CHECKPOINTS_DIR, CODECONTESTS_DIR
 from yantra_gnn.labels.labelling import LabelSettings
 from yantra_gnn.nn.config import DEFAULT_IMPORT_VOCAB, POOLINGS, ModelConfig
 from yantra_gnn.schema import BUG_CLASSES, EDGE_SETS, SYNTAX_DATAFLOW_GROUPS
-from yantra_gnn.train.metrics import SELECTION_CHOICES
+from yantra_gnn.train.selection import SELECTION_CHOICES
 
 DEFAULT_DATA_DIR = CODECONTESTS_DIR
 DEFAULT_OUTPUT_DIR = CHECKPOINTS_DIR

@@ -34,6 +34,7 @@ from torch_geometric.loader import DataLoader
 from yantra_gnn.data.dataset import ProgramGraphs
 from yantra_gnn.data.loader import DataLoaders, GroupBatchSampler
 from yantra_gnn.datasets.python_corpus import iter_corpus
+from yantra_gnn.defaults import DEFAULT_PRETRAIN_UNITS as DEFAULT_UNITS
 from yantra_gnn.errors import DatasetError
 from yantra_gnn.labels.corpus import label_corpus
 from yantra_gnn.labels.labelling import LabelledProgram
@@ -43,9 +44,6 @@ from yantra_gnn.train.trainer import Trainer, TrainResult, check_run_start
 
 logger = logging.getLogger(__name__)
 
-#: Functions drawn from the corpus by default: about 3 graphs each (the function, its
-#: mutants, a rewrite), sized so that an epoch takes minutes on 2 CPU cores.
-DEFAULT_UNITS = 3000
 #: Share of functions held out to validate the pretraining run.
 VAL_FRACTION = 0.1
 #: The import vocabulary of pretraining: the most imported modules of the corpus.

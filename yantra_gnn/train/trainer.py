@@ -53,12 +53,8 @@ from yantra_gnn.train.config import (
 )
 from yantra_gnn.train.import_lookup import initialise_import_lookup
 from yantra_gnn.train.losses import LossWeights, MultiTaskLoss, positive_class_weights
-from yantra_gnn.train.metrics import (
-    LOWER_IS_BETTER,
-    collect_predictions,
-    headline_metrics,
-    validation_score,
-)
+from yantra_gnn.train.metrics import collect_predictions, headline_metrics, validation_score
+from yantra_gnn.train.selection import LOWER_IS_BETTER
 
 logger = logging.getLogger(__name__)
 
