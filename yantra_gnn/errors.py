@@ -49,3 +49,7 @@ class SandboxError(YantraError, RuntimeError):
 
 class ConfigError(YantraError, ValueError):
     """A configuration value is out of range or of the wrong type."""
+
+
+class MissingDependencyError(YantraError, ImportError):
+    """An optional dependency is not installed; the message names the extra that has it."""

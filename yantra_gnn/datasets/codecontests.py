@@ -34,12 +34,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from yantra_gnn.datasets.jsonl import json_lines
 from yantra_gnn.errors import ConfigError, DatasetError
 from yantra_gnn.files import open_temporary, replace_with
 from yantra_gnn.home import CODECONTESTS_DIR, DATASETS_DIR, expand
+from yantra_gnn.optional import import_optional
 
 logger = logging.getLogger(__name__)
 
@@ -194,13 +196,18 @@ def validate_problem_row(row: object) -> str | None:
 # --------------------------------------------------------------------------- reading
 
 
+def _datasets_module(name: str) -> ModuleType:
+    """``datasets`` (or one of its modules): reading CodeContests needs the ``data`` extra."""
+    return import_optional(name, "reading CodeContests")
+
+
 def _hub_offline() -> bool:
     """Whether ``HF_HUB_OFFLINE`` asks the hub client not to use the network."""
     return os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on")
 
 
 def _hub_error(error: BaseException) -> DatasetError:
-    from datasets.exceptions import DatasetNotFoundError
+    DatasetNotFoundError = _datasets_module("datasets.exceptions").DatasetNotFoundError
 
     if isinstance(error, DatasetNotFoundError):
         what = f"the Hugging Face hub has no readable dataset {HUB_DATASET!r} ({error})"
@@ -216,7 +223,7 @@ def _hub_error(error: BaseException) -> DatasetError:
 
 def _iter_dataset(dataset: Iterable[dict], describe: str, hint: str = "") -> Iterator[dict]:
     """Iterate a ``datasets`` dataset, turning read / connection failures into DatasetError."""
-    from datasets.exceptions import DatasetsError
+    DatasetsError = _datasets_module("datasets.exceptions").DatasetsError
 
     count = 0
     try:
@@ -256,8 +263,8 @@ def _hub_unreachable_reason(timeout_s: float = 3.0) -> str | None:
 
 def _iter_hub(split: str, streaming: bool) -> Iterator[dict]:
     """Open the hub dataset now (so an unreachable hub fails before any output is made)."""
-    import datasets
-    from datasets.exceptions import DatasetsError
+    datasets = _datasets_module("datasets")
+    DatasetsError = _datasets_module("datasets.exceptions").DatasetsError
 
     reason = _hub_unreachable_reason()
     if reason is not None:
@@ -279,8 +286,8 @@ def _iter_hub(split: str, streaming: bool) -> Iterator[dict]:
 
 
 def _load_local(builder: str, data_files: list[str], streaming: bool, describe: str):
-    import datasets
-    from datasets.exceptions import DatasetsError
+    datasets = _datasets_module("datasets")
+    DatasetsError = _datasets_module("datasets.exceptions").DatasetsError
 
     try:
         return datasets.load_dataset(

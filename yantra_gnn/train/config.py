@@ -32,12 +32,11 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from yantra_gnn.errors import ConfigError
 from yantra_gnn.home import CHECKPOINTS_DIR, CODECONTESTS_DIR
 from yantra_gnn.labels.labelling import LabelSettings
 from yantra_gnn.nn.config import DEFAULT_IMPORT_VOCAB, POOLINGS, ModelConfig
+from yantra_gnn.optional import import_optional
 from yantra_gnn.schema import BUG_CLASSES, EDGE_SETS, SYNTAX_DATAFLOW_GROUPS
 from yantra_gnn.train.selection import SELECTION_CHOICES
 
@@ -394,6 +393,7 @@ class TrainConfig:
         path = Path(path)
         values = self.to_dict()
         if path.suffix in (".yaml", ".yml"):
+            yaml = import_optional("yaml", f"writing the YAML config {path}")
             path.write_text(yaml.safe_dump(values, sort_keys=False))
         else:
             path.write_text(json.dumps(values, indent=2))
@@ -443,9 +443,14 @@ class TrainConfig:
             text = path.read_text()
         except OSError as error:
             raise ConfigError(f"cannot read config {path}: {error.strerror}") from None
+        parse: Any = json.loads
+        errors: tuple[type[Exception], ...] = (json.JSONDecodeError,)
+        if path.suffix in (".yaml", ".yml"):
+            yaml = import_optional("yaml", f"reading the YAML config {path}")
+            parse, errors = yaml.safe_load, (yaml.YAMLError,)
         try:
-            values = yaml.safe_load(text) if path.suffix in (".yaml", ".yml") else json.loads(text)
-        except (yaml.YAMLError, json.JSONDecodeError) as error:
+            values = parse(text)
+        except errors as error:
             raise ConfigError(f"config {path} is not valid YAML/JSON: {error}") from None
         if not isinstance(values, dict):
             raise ConfigError(f"config {path} must hold a mapping of settings")

@@ -5,14 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+from yantra_gnn.optional import import_optional
 
 
 def plot_history(history: list[dict[str, Any]], path: Path) -> Path:
-    """Write a PNG with the loss curves (left) and validation metrics (right)."""
+    """Write a PNG with the loss curves (left) and validation metrics (right).
+
+    Raises:
+        MissingDependencyError: matplotlib is not installed (the ``plots`` extra).
+    """
+    matplotlib = import_optional("matplotlib", "the training plot")
+    matplotlib.use("Agg")
+    plt = import_optional("matplotlib.pyplot", "the training plot")
     epochs = [row["epoch"] for row in history]
     figure, (losses, metrics) = plt.subplots(1, 2, figsize=(12, 4.5))
     for key, style in (("train_loss", "-"), ("val_loss", "--")):

@@ -33,7 +33,7 @@ from yantra_gnn.data.loader import DataLoaders, create_dataloaders
 from yantra_gnn.datasets import condefects as condefects_data
 from yantra_gnn.datasets.codecontests import bundled_sample_path, prepare_from_file
 from yantra_gnn.device import batch_to_device, resolve_device
-from yantra_gnn.errors import ConfigError, DatasetError
+from yantra_gnn.errors import ConfigError, DatasetError, MissingDependencyError
 from yantra_gnn.evaluation.calibration import (
     CONFIDENCE_ORIGINS,
     TEMPERATURE_BOUNDS,
@@ -638,9 +638,7 @@ class Trainer:
                 calibration = self.calibrate(best)
             inference = save_model_for_inference(best, self.output / INFERENCE_MODEL)
         if self.history:
-            from yantra_gnn.train.plots import plot_history
-
-            plot_history(self.history, self.output / "training.png")
+            self._plot()
         return TrainResult(
             output=self.output,
             epochs_run=epoch,
@@ -679,6 +677,15 @@ class Trainer:
             for key, value in row.items():
                 if key != "epoch":
                     writer.add_scalar(key, value, row["epoch"])
+
+    def _plot(self) -> None:
+        """``training.png`` of the run; without matplotlib (the ``plots`` extra) a warning."""
+        from yantra_gnn.train.plots import plot_history
+
+        try:
+            plot_history(self.history, self.output / "training.png")
+        except MissingDependencyError as error:
+            logger.warning("no training.png: %s", error)
 
     # ------------------------------------------------------------------ calibration
     @torch.no_grad()
