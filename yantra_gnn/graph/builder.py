@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Collection
+from functools import lru_cache
 
 import numpy as np
 import torch
@@ -43,6 +44,93 @@ _TOKEN_SLOTS = {
     for k in range(python_language().node_kind_count)
     if ft.token_slot(k) is not None
 }
+_KIND_TABLE_SIZE = ERROR_KIND_ID + 1
+
+
+def _kind_table(kinds: Collection[int]) -> np.ndarray:
+    """Boolean lookup table over every ``kind_id``: is the kind in ``kinds``?"""
+    table = np.zeros(_KIND_TABLE_SIZE, dtype=bool)
+    table[list(kinds)] = True
+    return table
+
+
+_IS_DROPPED = _kind_table(_DROPPED_KINDS)
+_IS_LOOP = _kind_table(df.LOOP_KINDS)
+_IS_BRANCH = _kind_table(df.BRANCH_KINDS)
+_IS_FUNCTION = _kind_table(_FUNCTION_KINDS)
+_IS_COMPREHENSION = _kind_table(df.COMPREHENSION_KINDS)
+_IS_TRY = _kind_table(_TRY_KINDS)
+_IS_LAMBDA = _kind_table({df.LAMBDA})
+#: Token column of each anonymous kind (-1: none).
+_TOKEN_COLUMN = np.full(_KIND_TABLE_SIZE, -1, dtype=np.int64)
+_TOKEN_COLUMN[list(_TOKEN_SLOTS)] = [
+    column for column in _TOKEN_SLOTS.values() if column is not None
+]
+#: Kind column of each kind id (``ft.kind_slot``).
+_KIND_COLUMN = np.asarray([ft.kind_slot(k) for k in range(_KIND_TABLE_SIZE)], dtype=np.int64)
+#: Generic structural scalars, in the order their values are stacked.
+_GENERIC_SCALARS = (
+    "depth",
+    "named_child_count",
+    "sibling_index",
+    "is_leaf",
+    "is_error",
+    "is_missing",
+    "loop_depth",
+    "branch_depth",
+    "function_depth",
+    "in_comprehension",
+    "in_try",
+    "in_lambda",
+    "in_condition",
+    "relative_line",
+    "subtree_size",
+    "has_error_descendant",
+)
+_GENERIC_COLUMNS = np.asarray([ft.scalar_slot(name) for name in _GENERIC_SCALARS])
+#: Identifier scalars computed per node, in the order of their value rows.
+_IDENTIFIER_SCALARS = (
+    "var_read",
+    "var_write",
+    "var_param",
+    "def_name",
+    "call_target",
+    "attribute_name",
+    "keyword_argument_name",
+    "global_declared",
+    "defined_function_name",
+    "unbound_read",
+    "dead_write",
+    "reaching_writes",
+    "is_constant_name",
+    "is_underscore_name",
+)
+_IDENTIFIER_COLUMNS = np.asarray([ft.scalar_slot(name) for name in _IDENTIFIER_SCALARS])
+_STRING_COLUMNS = np.asarray(
+    [ft.scalar_slot(name) for name in ("string_empty", "string_single_char", "string_length")]
+)
+
+
+@lru_cache(maxsize=65536)
+def _identifier_columns(text: str) -> tuple[int, ...]:
+    """Hashed sub-token columns of an identifier and its known-name column (if any)."""
+    slots = set(ft.subtoken_slots(text))
+    name_column = ft.name_slot(text)
+    if name_column is not None:
+        slots.add(name_column)
+    return tuple(slots)
+
+
+@lru_cache(maxsize=65536)
+def _integer_column(text: str) -> int:
+    """Column of an integer literal's bucket, ``-1`` when it does not parse."""
+    bucket = ft.integer_bucket(text)
+    return _SCALAR[bucket] if bucket else -1
+
+
+@lru_cache(maxsize=65536)
+def _decode(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")
 
 
 def _nonzero_float(text: str) -> bool:
@@ -137,28 +225,53 @@ def _import_nodes(tree: FlatTree) -> set[int]:
 
 
 class _GraphAssembler:
-    """Turns one flat tree (minus ``excluded`` nodes) into a ``Data`` object."""
+    """Turns one flat tree (minus ``excluded`` nodes) into a ``Data`` object.
+
+    Everything per node is computed with numpy over the flat arrays; only identifiers,
+    literals and dataflow edges go through Python loops.
+    """
 
     def __init__(self, tree: FlatTree, excluded: set[int]) -> None:
         self.tree = tree
         self.excluded = excluded
-        kind, named = tree.kind, tree.named
-        self.graph_id: dict[int, int] = {}
-        self.nodes: list[int] = []
-        for node in range(len(kind)):
-            if named[node] and kind[node] not in _DROPPED_KINDS and node not in excluded:
-                self.graph_id[node] = len(self.nodes)
-                self.nodes.append(node)
+        self.kind = np.asarray(tree.kind, dtype=np.int64)
+        self.parent = np.asarray(tree.parent, dtype=np.int64)
+        keep = np.asarray(tree.named, dtype=bool) & ~_IS_DROPPED[self.kind]
+        if excluded:
+            keep[np.fromiter(excluded, dtype=np.int64, count=len(excluded))] = False
+        self.keep = keep
+        #: flat id of each graph node (pre-order, so graph ids keep source order)
+        self.nodes = nodes = np.flatnonzero(keep)
+        n = len(nodes)
+        #: graph id of each flat node (-1: not in the graph)
+        self.graph_id = np.full(len(keep), -1, dtype=np.int64)
+        self.graph_id[nodes] = np.arange(n)
         #: graph id of each graph node's nearest kept ancestor (-1 for the root)
-        self.gparent = [-1] + [self.graph_id[self._graph_parent(v)] for v in self.nodes[1:]]
+        self.gparent = np.full(n, -1, dtype=np.int64)
+        self.gparent[1:] = self.graph_id[self._kept_ancestors(nodes[1:])]
+
+    def _kept_ancestors(self, flat: np.ndarray) -> np.ndarray:
+        """Nearest kept (strict) ancestor of each flat node in ``flat``."""
+        parent, keep = self.parent, self.keep
+        up = parent[flat]
+        for _ in range(16):  # a named node's parent is almost always named
+            lost = np.flatnonzero(~keep[up])
+            if not lost.size:
+                return up
+            up[lost] = parent[up[lost]]
+        for i in np.flatnonzero(~keep[up]).tolist():  # long unnamed chains: one by one
+            v = int(up[i])
+            while not keep[v]:
+                v = int(parent[v])
+            up[i] = v
+        return up
 
     def data(self, max_edges: int) -> Data:
         tree = self.tree
+        n = len(self.nodes)
         # Each dataflow pair becomes two edges (and the tree has len(nodes) - 1 more): the
         # analysis stops as soon as the graph is sure to go over the cap.
-        flow = df.analyze(
-            tree, self.excluded, max_pairs=max(max_edges // 2 - len(self.nodes) + 1, 0)
-        )
+        flow = df.analyze(tree, self.excluded, max_pairs=max(max_edges // 2 - n + 1, 0))
         edge_index, edge_type = self._edges(flow)
         if edge_index.shape[1] > max_edges:
             raise GraphTooLargeError(
@@ -166,60 +279,47 @@ class _GraphAssembler:
                 f"{max_edges:,}; raise max_edges if you really mean it "
                 f"(CodeGraphBuilder(max_edges=...))"
             )
-        nodes = self.nodes
-        spans = [
-            (tree.start_row[n], tree.start_col[n], tree.end_row[n], tree.end_col[n]) for n in nodes
-        ]
+        start = np.asarray(tree.start_byte, dtype=np.int64)[self.nodes]
+        end = np.asarray(tree.end_byte, dtype=np.int64)[self.nodes]
+        self.start_row, start_col = tree.points(start)
+        self.end_row, end_col = tree.points(end)
+        spans = np.stack([self.start_row, start_col, self.end_row, end_col], axis=1)
         return Data(
             x=self._features(flow),
             edge_index=edge_index,
             edge_type=edge_type,
-            node_kind=torch.tensor([tree.kind[n] for n in nodes], dtype=torch.long),
-            node_span=torch.tensor(spans, dtype=torch.long).reshape(-1, 4),
+            node_kind=torch.from_numpy(self.kind[self.nodes]),
+            node_span=torch.from_numpy(spans.astype(np.int64, copy=False)),
             has_error=torch.tensor([tree.has_error]),
-            num_nodes=len(nodes),
+            num_nodes=n,
         )
 
     # ------------------------------------------------------------------ edges
-    def _graph_parent(self, node: int) -> int:
-        parent, graph_id = self.tree.parent, self.graph_id
-        up = parent[node]
-        while up >= 0 and up not in graph_id:
-            up = parent[up]
-        return up
-
     def _edges(self, flow: df.DataflowResult) -> tuple[torch.Tensor, torch.Tensor]:
-        graph_id = self.graph_id
-        by_type: dict[str, list[tuple[int, int]]] = {name: [] for name in FORWARD_EDGE_TYPES}
-        last_child: dict[int, int] = {}
-        self.child_count = [0] * len(self.nodes)
-        self.sibling_index = [0] * len(self.nodes)
-        previous_leaf = -1
-        has_child = [False] * len(self.nodes)
-        for child in range(1, len(self.nodes)):
-            parent = self.gparent[child]
-            has_child[parent] = True
-            by_type["ast_child"].append((parent, child))
-            if parent in last_child:
-                by_type["next_sibling"].append((last_child[parent], child))
-            last_child[parent] = child
-            self.sibling_index[child] = self.child_count[parent]
-            self.child_count[parent] += 1
-        for node in self.nodes:
-            gid = graph_id[node]
-            if not has_child[gid]:
-                if previous_leaf >= 0:
-                    by_type["next_token"].append((previous_leaf, gid))
-                previous_leaf = gid
-        self.is_leaf = [not c for c in has_child]
+        n = len(self.nodes)
+        children = np.arange(1, n, dtype=np.int64)
+        parents = self.gparent[1:]
+        self.child_count = np.bincount(parents, minlength=n)
+        # Children grouped by parent, in source order within each group.
+        order = np.argsort(parents, kind="stable")
+        grouped_parent, grouped_child = parents[order], children[order]
+        first_of_group = np.searchsorted(grouped_parent, grouped_parent, side="left")
+        self.sibling_index = np.zeros(n, dtype=np.int64)
+        self.sibling_index[grouped_child] = np.arange(n - 1) - first_of_group
+        previous = np.full(n, -1, dtype=np.int64)
+        same = grouped_parent[1:] == grouped_parent[:-1]
+        previous[grouped_child[1:][same]] = grouped_child[:-1][same]
+        with_previous = np.flatnonzero(previous >= 0)
+        self.is_leaf = self.child_count == 0
+        leaves = np.flatnonzero(self.is_leaf)
         pairs_of = {
-            name: np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-            for name, pairs in by_type.items()
+            "ast_child": np.stack([parents, children], axis=1),
+            "next_sibling": np.stack([previous[with_previous], with_previous], axis=1),
+            "next_token": np.stack([leaves[:-1], leaves[1:]], axis=1),
         }
         # Dataflow pairs (up to millions on hostile input) are mapped to graph ids and
         # sorted with numpy: a Python sort of tuples took seconds.
-        lookup = np.full(len(self.tree.kind), -1, dtype=np.int64)
-        lookup[np.asarray(self.nodes, dtype=np.int64)] = np.arange(len(self.nodes))
+        lookup = self.graph_id
         for name, flow_pairs in flow.edges.items():
             flat = np.fromiter(
                 itertools.chain.from_iterable(flow_pairs), dtype=np.int64, count=2 * len(flow_pairs)
@@ -244,172 +344,193 @@ class _GraphAssembler:
     # ------------------------------------------------------------------ features
     def _features(self, flow: df.DataflowResult) -> torch.Tensor:
         """Sparse COO ``[N, FEATURE_DIM]`` features of the graph nodes."""
-        tree = self.tree
-        kind, field_id, children, named = tree.kind, tree.field_id, tree.children, tree.named
-        nodes, gparent = self.nodes, self.gparent
+        tree, nodes = self.tree, self.nodes
         n = len(nodes)
-        kinds = [kind[v] for v in nodes]
-        fields = [field_id[v] for v in nodes]
+        kinds = self.kind[nodes]
+        fields = np.asarray(tree.field_id, dtype=np.int64)[nodes]
+        ids = np.arange(n)
+        # Graph descendants of g are the graph ids in (g, graph_end[g]): pre-order.
+        kept_before = np.cumsum(self.keep)
+        graph_end = kept_before[np.asarray(tree.end, dtype=np.int64)[nodes] - 1]
 
-        # Context counters, top-down (graph parents precede their children).
-        loop, branch, function, flags = [0] * n, [0] * n, [0] * n, [0] * n
-        loop_kinds, branch_kinds, comp_kinds = (
-            df.LOOP_KINDS,
-            df.BRANCH_KINDS,
-            df.COMPREHENSION_KINDS,
-        )
-        for g in range(1, n):
-            up = gparent[g]
-            k = kinds[up]
-            loop[g] = loop[up] + (k in loop_kinds)
-            branch[g] = branch[up] + (k in branch_kinds)
-            function[g] = function[up] + (k in _FUNCTION_KINDS)
-            f = flags[up]
-            if k in comp_kinds:
-                f |= 1
-            elif k in _TRY_KINDS:
-                f |= 2
-            elif k == df.LAMBDA:
-                f |= 4
-            if fields[g] == _F_CONDITION:
-                f |= 8
-            flags[g] = f
-        # Bottom-up: graph descendants, and ERROR / MISSING nodes below.
-        size = [0] * n
-        error_here = [k == ERROR_KIND_ID for k in kinds]
-        graph_id = self.graph_id
-        for v, is_missing in enumerate(tree.missing):
-            if is_missing:
-                while v not in graph_id:
-                    v = tree.parent[v]
-                error_here[graph_id[v]] = True
-        error_below = [False] * n
-        for g in range(n - 1, 0, -1):
-            up = gparent[g]
-            size[up] += size[g] + 1
-            if error_below[g] or error_here[g]:
-                error_below[up] = True
+        def ancestors_in(mask: np.ndarray, self_too: bool = False) -> np.ndarray:
+            """How many graph ancestors (and the node itself) of each node are in mask."""
+            marked = np.flatnonzero(mask)
+            opened = np.bincount(marked if self_too else marked + 1, minlength=n + 1)
+            closed = np.bincount(graph_end[marked], minlength=n + 1)
+            return np.cumsum(opened - closed)[:n]
 
-        flags_np = np.asarray(flags)
+        # Bottom-up: ERROR / MISSING nodes below.
+        error_here = kinds == ERROR_KIND_ID
+        missing = tree.missing
+        if tree.has_error:
+            keep, parent, graph_id = self.keep, tree.parent, self.graph_id
+            for v, is_missing in enumerate(missing):
+                if is_missing:
+                    while not keep[v]:
+                        v = parent[v]
+                    error_here[graph_id[v]] = True
+        errors_before = np.cumsum(error_here)
+        error_below = errors_before[graph_end - 1] - errors_before > 0
+
         # Rows relative to the graph's own first and last line, so that stripped import
         # lines leave no trace (the module node still spans the whole file).
-        start_rows = np.asarray([tree.start_row[v] for v in nodes])
+        start_rows = self.start_row
         first_row = int(start_rows[1:].min()) if n > 1 else 0
-        last_row = max(tree.end_row[v] for v in nodes[1:]) if n > 1 else 0
-        generic = {
-            "depth": np.minimum([tree.depth[v] for v in nodes], 64) / 64,
-            "named_child_count": np.minimum(self.child_count, 16) / 16,
-            "sibling_index": np.minimum(self.sibling_index, 16) / 16,
-            "is_leaf": np.asarray(self.is_leaf, dtype=np.float64),
-            "is_error": np.asarray([k == ERROR_KIND_ID for k in kinds], dtype=np.float64),
-            "is_missing": np.asarray([tree.missing[v] for v in nodes], dtype=np.float64),
-            "loop_depth": np.minimum(loop, 4) / 4,
-            "branch_depth": np.minimum(branch, 4) / 4,
-            "function_depth": np.minimum(function, 4) / 4,
-            "in_comprehension": (flags_np & 1).astype(np.float64),
-            "in_try": (flags_np >> 1 & 1).astype(np.float64),
-            "in_lambda": (flags_np >> 2 & 1).astype(np.float64),
-            "in_condition": (flags_np >> 3 & 1).astype(np.float64),
-            "relative_line": np.maximum(start_rows - first_row, 0) / max(last_row - first_row, 1),
-            "subtree_size": np.log2(1.0 + np.asarray(size)) / _LOG2_SCALE,
-            "has_error_descendant": np.asarray(error_below, dtype=np.float64),
-        }
-        row_parts = [np.arange(n)]
-        col_parts = [np.asarray([ft.kind_slot(k) for k in kinds])]
-        val_parts = [np.ones(n)]
-        for name, column_values in generic.items():
-            values = np.floor(np.clip(column_values, 0.0, 1.0) * 64) / 64
-            hit = np.flatnonzero(values)
-            row_parts.append(hit)
-            col_parts.append(np.full(hit.size, _SCALAR[name]))
-            val_parts.append(values[hit])
+        last_row = int(self.end_row[1:].max()) if n > 1 else 0
+        condition = fields == _F_CONDITION
+        condition[0] = False
+        generic = np.empty((len(_GENERIC_SCALARS), n), dtype=np.float64)
+        generic[0] = np.minimum(np.asarray(tree.depth, dtype=np.int64)[nodes], 64) / 64
+        generic[1] = np.minimum(self.child_count, 16) / 16
+        generic[2] = np.minimum(self.sibling_index, 16) / 16
+        generic[3] = self.is_leaf
+        generic[4] = kinds == ERROR_KIND_ID
+        generic[5] = np.asarray(missing, dtype=bool)[nodes]
+        generic[6] = np.minimum(ancestors_in(_IS_LOOP[kinds]), 4) / 4
+        generic[7] = np.minimum(ancestors_in(_IS_BRANCH[kinds]), 4) / 4
+        generic[8] = np.minimum(ancestors_in(_IS_FUNCTION[kinds]), 4) / 4
+        generic[9] = ancestors_in(_IS_COMPREHENSION[kinds]) > 0
+        generic[10] = ancestors_in(_IS_TRY[kinds]) > 0
+        generic[11] = ancestors_in(_IS_LAMBDA[kinds]) > 0
+        generic[12] = ancestors_in(condition, self_too=True) > 0
+        generic[13] = np.maximum(start_rows - first_row, 0) / max(last_row - first_row, 1)
+        generic[14] = np.log2(1.0 + (graph_end - ids - 1)) / _LOG2_SCALE
+        generic[15] = error_below
+        generic = np.floor(np.clip(generic, 0.0, 1.0) * 64) / 64
+        which, hit = np.nonzero(generic)
 
-        rows: list[int] = []
-        cols: list[int] = []
-        vals: list[float] = []
-        for g, f in enumerate(fields):
-            if 1 <= f <= ft.FIELD_BLOCK.size:
-                rows.append(g)
-                cols.append(ft.FIELD_BLOCK.offset + f - 1)
+        row_parts = [ids, hit]
+        col_parts = [_KIND_COLUMN[kinds], _GENERIC_COLUMNS[which]]
+        val_parts = [np.ones(n), generic[which, hit]]
+
+        field_rows = np.flatnonzero((fields >= 1) & (fields <= ft.FIELD_BLOCK.size))
+        row_parts.append(field_rows)
+        col_parts.append(ft.FIELD_BLOCK.offset + fields[field_rows] - 1)
+        val_parts.append(np.ones(field_rows.size))
         # anonymous tokens (operators, keywords) fold into their named parent
-        for v, up in enumerate(tree.parent):
-            if not named[v]:
-                column = _TOKEN_SLOTS.get(kind[v])
-                if column is not None and up in graph_id:
-                    rows.append(graph_id[up])
-                    cols.append(column)
-        vals.extend([1.0] * len(rows))
+        token_column = _TOKEN_COLUMN[self.kind]
+        tokens = np.flatnonzero(token_column >= 0)
+        token_rows = self.graph_id[self.parent[tokens]]
+        folded = token_rows >= 0
+        row_parts.append(token_rows[folded])
+        col_parts.append(token_column[tokens][folded])
+        val_parts.append(np.ones(int(folded.sum())))
+
+        self._identifier_entries(flow, kinds, fields, row_parts, col_parts, val_parts)
+        self._literal_entries(kinds, row_parts, col_parts, val_parts)
+        return ft.sparse_from_entries(
+            np.concatenate(row_parts).astype(np.int64, copy=False),
+            np.concatenate(col_parts).astype(np.int64, copy=False),
+            np.concatenate(val_parts).astype(np.float64, copy=False),
+            n,
+        )
+
+    def _texts(self, rows: np.ndarray) -> list[str]:
+        """The source text of the graph nodes ``rows``."""
+        tree = self.tree
+        source, start, end = tree.source, tree.start_byte, tree.end_byte
+        return [_decode(source[start[v] : end[v]]) for v in self.nodes[rows].tolist()]
+
+    def _identifier_entries(
+        self,
+        flow: df.DataflowResult,
+        kinds: np.ndarray,
+        fields: np.ndarray,
+        row_parts: list[np.ndarray],
+        col_parts: list[np.ndarray],
+        val_parts: list[np.ndarray],
+    ) -> None:
+        """Sub-token, known-name and role columns of the identifier nodes."""
+        rows = np.flatnonzero(kinds == ft.IDENTIFIER)
+        if not rows.size:
+            return
+        tree = self.tree
+        flat = self.nodes[rows]
+        texts = self._texts(rows)
+        hot_rows: list[int] = []
+        hot_cols: list[int] = []
+        for g, text in zip(rows.tolist(), texts, strict=True):
+            columns = _identifier_columns(text)
+            hot_cols.extend(columns)
+            hot_rows.extend([g] * len(columns))
+        row_parts.append(np.asarray(hot_rows, dtype=np.int64))
+        col_parts.append(np.asarray(hot_cols, dtype=np.int64))
+        val_parts.append(np.ones(len(hot_rows)))
+
+        size = len(tree.kind)
+
+        def member(nodes: Collection[int]) -> np.ndarray:
+            table = np.zeros(size, dtype=bool)
+            if nodes:
+                table[np.fromiter(nodes, dtype=np.int64, count=len(nodes))] = True
+            return table[flat]
 
         written_read = {w for _, w in flow.edges["last_write"]}
         defined_functions = {tree.text(v) for v in flow.def_names}
-        reads, writes = flow.reads, flow.writes
-        S = _SCALAR  # noqa: N806 - column of each scalar, by name
-        hot: Collection[int]  # one-hot columns of the node
-        scalars: tuple[tuple[int, float], ...]  # (column, value); zero values are skipped
-        for g, v in enumerate(nodes):
-            k = kinds[g]
-            if k == ft.IDENTIFIER:
-                text = tree.text(v)
-                slots = set(ft.subtoken_slots(text))
-                name_column = ft.name_slot(text)
-                if name_column is not None:
-                    slots.add(name_column)
-                hot = slots
-                up = tree.parent[v]
-                is_write = v in writes
-                scalars = (
-                    (S["var_read"], v in reads),
-                    (S["var_write"], is_write),
-                    (S["var_param"], v in flow.params),
-                    (S["def_name"], v in flow.def_names),
-                    (S["call_target"], v in flow.call_targets),
-                    (S["attribute_name"], kind[up] == _ATTRIBUTE and fields[g] == _F_ATTRIBUTE),
-                    (
-                        S["keyword_argument_name"],
-                        kind[up] == _KEYWORD_ARGUMENT and fields[g] == _F_NAME,
-                    ),
-                    (S["global_declared"], v in flow.global_names),
-                    (S["defined_function_name"], text in defined_functions),
-                    (S["unbound_read"], v in flow.unbound_reads),
-                    (S["dead_write"], is_write and v not in written_read),
-                    (S["reaching_writes"], min(flow.reaching_writes.get(v, 0), 4) / 4),
-                    (S["is_constant_name"], text.isupper()),
-                    (S["is_underscore_name"], text.startswith("_")),  # error recovery: ""
-                )
-            elif k == ft.INTEGER:
-                bucket = ft.integer_bucket(tree.text(v))
-                hot, scalars = (), ((S[bucket], 1.0),) if bucket else ()
-            elif k == ft.FLOAT:
-                hot, scalars = (), ((S["float_literal_nonzero"], _nonzero_float(tree.text(v))),)
-            elif k == ft.STRING:
-                length = sum(
-                    tree.end_byte[c] - tree.start_byte[c]
-                    for c in children[v]
-                    if kind[c] == ft.STRING_CONTENT
-                )
-                hot = ()
-                scalars = (
-                    (S["string_empty"], length == 0),
-                    (S["string_single_char"], length == 1),
-                    (S["string_length"], min(length, 32) / 32),
-                )
-            elif k == ft.STRING_CONTENT and tree.end_byte[v] - tree.start_byte[v] <= 32:
-                hot, scalars = ft.subtoken_slots(tree.text(v), prefix="s:"), ()
-            else:
-                continue
-            for column in hot:
-                rows.append(g)
-                cols.append(column)
-                vals.append(1.0)
-            for column, value in scalars:
-                if value:
-                    rows.append(g)
-                    cols.append(column)
-                    vals.append(float(value))
+        reaching = flow.reaching_writes
+        up_kinds = self.kind[self.parent[flat]]
+        is_write = member(flow.writes)
+        values = np.empty((len(_IDENTIFIER_SCALARS), rows.size), dtype=np.float64)
+        values[0] = member(flow.reads)
+        values[1] = is_write
+        values[2] = member(flow.params)
+        values[3] = member(flow.def_names)
+        values[4] = member(flow.call_targets)
+        values[5] = (up_kinds == _ATTRIBUTE) & (fields[rows] == _F_ATTRIBUTE)
+        values[6] = (up_kinds == _KEYWORD_ARGUMENT) & (fields[rows] == _F_NAME)
+        values[7] = member(flow.global_names)
+        values[8] = [text in defined_functions for text in texts]
+        values[9] = member(flow.unbound_reads)
+        values[10] = is_write & ~member(written_read)
+        values[11] = [min(reaching.get(v, 0), 4) / 4 for v in flat.tolist()]
+        values[12] = [text.isupper() for text in texts]
+        values[13] = [text.startswith("_") for text in texts]  # error recovery: ""
+        which, hit = np.nonzero(values)
+        row_parts.append(rows[hit])
+        col_parts.append(_IDENTIFIER_COLUMNS[which])
+        val_parts.append(values[which, hit])
 
-        row_parts.append(np.asarray(rows, dtype=np.int64))
-        col_parts.append(np.asarray(cols, dtype=np.int64))
-        val_parts.append(np.asarray(vals, dtype=np.float64))
-        return ft.sparse_from_entries(
-            np.concatenate(row_parts), np.concatenate(col_parts), np.concatenate(val_parts), n
-        )
+    def _literal_entries(
+        self,
+        kinds: np.ndarray,
+        row_parts: list[np.ndarray],
+        col_parts: list[np.ndarray],
+        val_parts: list[np.ndarray],
+    ) -> None:
+        """Columns of integer, float and string literals and of short string contents."""
+        tree = self.tree
+        entries: list[tuple[int, int]] = []  # (row, column), value 1
+        integers = np.flatnonzero(kinds == ft.INTEGER)
+        for g, text in zip(integers.tolist(), self._texts(integers), strict=True):
+            column = _integer_column(text)
+            if column >= 0:
+                entries.append((g, column))
+        floats = np.flatnonzero(kinds == ft.FLOAT)
+        for g, text in zip(floats.tolist(), self._texts(floats), strict=True):
+            if _nonzero_float(text):
+                entries.append((g, _SCALAR["float_literal_nonzero"]))
+        start = np.asarray(tree.start_byte, dtype=np.int64)
+        width = np.asarray(tree.end_byte, dtype=np.int64) - start
+        contents = np.flatnonzero(kinds == ft.STRING_CONTENT)
+        short = contents[width[self.nodes[contents]] <= 32]
+        for g, text in zip(short.tolist(), self._texts(short), strict=True):
+            entries.extend((g, column) for column in ft.subtoken_slots(text, prefix="s:"))
+        if entries:
+            pairs = np.asarray(entries, dtype=np.int64)
+            row_parts.append(pairs[:, 0])
+            col_parts.append(pairs[:, 1])
+            val_parts.append(np.ones(len(entries)))
+
+        strings = np.flatnonzero(kinds == ft.STRING)
+        if strings.size:
+            # length of a string: the bytes of its string_content children
+            flat_contents = np.flatnonzero(self.kind == ft.STRING_CONTENT)
+            length = np.bincount(
+                self.parent[flat_contents], weights=width[flat_contents], minlength=len(width)
+            )[self.nodes[strings]].astype(np.int64)
+            values = np.stack([length == 0, length == 1, np.minimum(length, 32) / 32])
+            which, hit = np.nonzero(values)
+            row_parts.append(strings[hit])
+            col_parts.append(_STRING_COLUMNS[which])
+            val_parts.append(values[which, hit])

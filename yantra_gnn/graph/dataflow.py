@@ -138,6 +138,10 @@ class _Flow:
         return _Flow(writes, reads)
 
 
+_NOTHING: frozenset[int] = frozenset()
+_F_FUNCTION = FIELD["function"]
+
+
 def _widen(nodes: frozenset[int]) -> frozenset[int]:
     """``nodes``, or its :data:`MAX_REACHING` most recent (largest pre-order ids)."""
     if len(nodes) <= MAX_REACHING:
@@ -180,44 +184,64 @@ class DataflowAnalyzer:
         self.flow = _Flow()
         self.repeat_mode = False
         self.current_function = -1
+        self._parent, self._field_id = tree.parent, tree.field_id
+        self._resolved = scopes._resolved
+        edges = self.result.edges
+        self._edge_sets = tuple(edges.values())
+        self._last_write, self._last_read = edges["last_write"], edges["last_read"]
+        #: edges that may still be added before the cap must be checked (-1: check now)
+        self._slack = -1 if max_pairs is not None else float("inf")
         # (scope node, function node or -1); None where a body was queued again later
         self.deferred: list[tuple[int, int] | None] = []
         self._pending: dict[int, int] = {}  # scope node -> its index in deferred, until run
 
     # ------------------------------------------------------------------ occurrences
     def read(self, node: int) -> None:
-        key, live = self.scopes.resolve(self.scope_of[node], self.name(node))
+        scope, name = self.scope_of[node], self.name(node)
+        resolved = self._resolved.get((scope, name))
+        key, live = resolved if resolved is not None else self.scopes.resolve(scope, name)
         flow, res = self.flow, self.result
-        writes = flow.writes.get(key, frozenset())
+        writes = flow.writes.get(key, _NOTHING)
         if not live:
-            writes = _widen(writes | self.all_writes.get(key, set()))
-        edges = res.edges
+            writes = _widen(writes | self.all_writes.get(key, _NOTHING))
         for w in writes:
-            edges["last_write"].add((node, w))
-        for r in flow.reads.get(key, ()):
+            self._last_write.add((node, w))
+        earlier = flow.reads.get(key, _NOTHING)
+        for r in earlier:
             if r != node:
-                edges["last_read"].add((node, r))
+                self._last_read.add((node, r))
         flow.reads[key] = frozenset((node,))
-        self._check_size()
+        # at most len(writes) + len(earlier) new edges: check the cap only when that
+        # could pass it (the same checks fail as when every read counted all edges)
+        self._slack -= len(writes) + len(earlier)
+        if self._slack < 0:
+            self._check_size()
         res.reads.add(node)
         if writes:
             res.reaching_writes[node] = max(res.reaching_writes.get(node, 0), len(writes))
             res.unbound_reads.discard(node)
         elif node not in res.reaching_writes:
             res.unbound_reads.add(node)
-        self._link_call(node, writes)
+        up = self._parent[node]
+        if up >= 0 and self.kind[up] == CALL and self._field_id[node] == _F_FUNCTION:
+            self._link_call(node, writes)
 
     def _check_size(self) -> None:
         """Stop as soon as the edges found so far exceed ``max_pairs`` (the builder's edge
-        cap): a hostile program then costs the time of the cap, not of all its edges."""
+        cap): a hostile program then costs the time of the cap, not of all its edges.
+
+        Sets :attr:`_slack`, how many edges may still be added before the cap can be
+        passed; code that adds edges without a check afterwards sets it to -1.
+        """
         if self.max_pairs is not None:
-            found = sum(map(len, self.result.edges.values()))
+            found = sum(map(len, self._edge_sets))
             if found > self.max_pairs:
                 raise GraphTooLargeError(
                     f"the source's dataflow has more than {self.max_pairs:,} edges, over the "
                     "cap of max_edges (reverse edges included); raise max_edges if you really "
                     "mean it (CodeGraphBuilder(max_edges=...))"
                 )
+            self._slack = self.max_pairs - found
 
     def write(self, node: int) -> None:
         key, _ = self.scopes.resolve(self.scope_of[node], self.name(node))
@@ -226,11 +250,9 @@ class DataflowAnalyzer:
         self.result.writes.add(node)
 
     def _link_call(self, node: int, writes: frozenset[int] | set[int]) -> None:
-        """``calls`` and ``formal_arg`` edges for a call whose callee is ``node``."""
-        tree = self.tree
-        parent = tree.parent[node]
-        if parent < 0 or self.kind[parent] != CALL or tree.field_id[node] != FIELD["function"]:
-            return
+        """``calls`` and ``formal_arg`` edges for a call whose callee is ``node`` (the
+        ``function`` of a ``call``)."""
+        parent = self._parent[node]
         self.result.call_targets.add(node)
         for w in writes:
             function = self.def_of_name.get(w)
@@ -249,6 +271,7 @@ class DataflowAnalyzer:
         self._check_size()
         edges = self.result.edges
         edges["calls"].add((call, function))
+        self._slack = -1  # edges added after the check
         params_node = self.child(function, "parameters")
         if params_node < 0:
             return
@@ -391,6 +414,7 @@ class DataflowAnalyzer:
                 self.expr(n)
                 for s in sources:
                     edges["computed_from"].add((n, s))
+            self._slack = -1  # edges added after the last check
         self._check_size()
 
     # ------------------------------------------------------------------ statements
@@ -441,6 +465,7 @@ class DataflowAnalyzer:
                 self.expr(c)
             if self.current_function >= 0:
                 self.result.edges["returns_to"].add((n, self.current_function))
+                self._slack = -1  # an edge added after the last check
         elif k in (IMPORT_STATEMENT, IMPORT_FROM_STATEMENT):
             for ident in self.scopes.import_identifiers(n):
                 self.write(ident)

@@ -161,16 +161,15 @@ class ScopeTree:
         self.excluded = excluded or set()
         self.legacy_parameters = legacy_parameters
         n = len(tree)
-        named, kind, excluded_set = tree.named, tree.kind, self.excluded
         #: Named, kept children of every node (comments and excluded subtrees dropped).
-        self.nchildren: list[list[int]] = [
-            [
-                c
-                for c in tree.children[i]
-                if named[c] and kind[c] != COMMENT and c not in excluded_set
-            ]
-            for i in range(n)
-        ]
+        #: Read-only: lists are shared with the tree (leaves share one empty list).
+        self.nchildren: list[list[int]] = tree.named_children
+        if self.excluded:
+            self.nchildren = list(tree.named_children)
+            excluded_set, parent = self.excluded, tree.parent
+            for i in {parent[e] for e in excluded_set}:
+                if i >= 0:
+                    self.nchildren[i] = [c for c in self.nchildren[i] if c not in excluded_set]
         #: The scope node each node's names belong to (``0``: the module).
         self.scope_of: list[int] = [0] * n
         #: Kind of every scope node.
@@ -190,9 +189,9 @@ class ScopeTree:
     def child(self, node: int, field_name: str) -> int:
         """First kept child (named or not) of ``node`` in field ``field_name``, or ``-1``."""
         wanted = FIELD.get(field_name, -1)
-        field_ids = self.tree.field_id
+        field_ids, excluded = self.tree.field_id, self.excluded
         for c in self.tree.children[node]:
-            if field_ids[c] == wanted and c not in self.excluded:
+            if field_ids[c] == wanted and (not excluded or c not in excluded):
                 return c
         return -1
 
@@ -228,6 +227,10 @@ class ScopeTree:
             outer_fields = (f_value, f_type)
         for node in range(len(kind)):
             k = kind[node]
+            if not children[node]:  # a leaf: no child to give a scope
+                if k in SCOPE_KINDS:
+                    scope_kind[node] = k
+                continue
             outer = scope_of[node]
             if k in SCOPE_KINDS:
                 scope_kind[node] = k
