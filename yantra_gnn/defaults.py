@@ -30,3 +30,7 @@ DEFAULT_PRETRAIN_UNITS = 3000
 #: nodes in pre-order (the top of the program), so the drawing stays light enough for a
 #: browser.
 DEFAULT_MAX_DRAWN_NODES = 600
+
+#: Numeric precisions of a forward pass: ``fp32`` (the default), or ``bf16`` autocast
+#: (``yantra_gnn.device.precision_context``) for speed within bf16's precision.
+PRECISIONS: tuple[str, ...] = ("fp32", "bf16")

@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from torch_geometric.data import Batch
 from torch_geometric.nn import SAGEConv, global_max_pool, global_mean_pool
 
+from yantra_gnn.device import precision_context
 from yantra_gnn.errors import ConfigError
 from yantra_gnn.graph import EDGE_TYPES, CodeGraphBuilder, to_dense_features
 from yantra_gnn.nn import BUG_CLASSES, ModelConfig, ModelOutput, YantraGNN
@@ -443,3 +444,24 @@ def test_checkpoints_from_before_the_evidence_head_load_without_it(tmp_path):
     save_file(tensors, str(path), metadata={**metadata, "config": json.dumps(config)})
     assert load_model_for_inference(path, device="cpu").import_evidence is None
     assert ModelConfig.from_dict({}).import_evidence is True  # new configs have it
+
+
+@pytest.mark.parametrize("config", [ModelConfig(), GROUPED], ids=["default", "grouped"])
+def test_bf16_autocast_outputs_are_close_to_fp32(batch, config):
+    model = _seeded(config).eval()
+    with torch.inference_mode():
+        reference = model(batch)
+        with precision_context("bf16", "cpu"):
+            fast = model(batch)
+    assert fast.embedding.shape == reference.embedding.shape
+    for name in ("confidence_logit", "import_logits", "bug_logits", "bug_node_logits"):
+        got, want = getattr(fast, name).float(), getattr(reference, name)
+        scale = want.abs().max().clamp_min(1.0)
+        assert (got - want).abs().max() <= 0.05 * scale, name
+    cosine = F.cosine_similarity(fast.embedding.float(), reference.embedding, dim=-1)
+    assert cosine.min() > 0.99
+
+
+def test_unknown_precision_is_a_config_error():
+    with pytest.raises(ConfigError, match="precision must be one of"):
+        precision_context("int4", "cpu")

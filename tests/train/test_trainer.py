@@ -422,7 +422,8 @@ def test_labels_seed_is_the_run_seed():
 
 
 #: The options of the first layout's ``yantra-gnn train``, in order (``--import-evidence``,
-#: ``--calibrate``, ``--condefects``, ``--init-from`` and ``--overwrite`` came later).
+#: ``--calibrate``, ``--condefects``, ``--init-from``, ``--overwrite`` and ``--precision``
+#: came later).
 FIRST_LAYOUT_OPTIONS = [
     "--data", "--output", "--epochs", "--batch-size", "--lr", "--weight-decay",
     "--weight-code", "--weight-confidence", "--weight-imports", "--weight-bugs",
@@ -430,7 +431,7 @@ FIRST_LAYOUT_OPTIONS = [
     "--early-stopping-patience", "--select-by", "--grad-clip", "--checkpoint-every", "--device", "--seed", "--limit", "--per-group",
     "--temperature", "--log-every", "--layer-channels", "--dropout", "--pooling", "--edges",
     "--edge-grouping", "--import-evidence", "--label-max-tests", "--label-mutants-per-class",
-    "--label-max-mutants", "--label-timeout-s", "--import-min-count", "--num-threads",
+    "--label-max-mutants", "--label-timeout-s", "--import-min-count", "--num-threads", "--precision",
     "--progress", "--calibrate", "--condefects", "--init-from", "--import-lookup-init",
     "--overwrite",
 ]  # fmt: skip
@@ -547,3 +548,23 @@ def test_a_syntax_only_model_predicts_as_it_was_trained(prepared_root, tmp_path,
     # ... and not what the model gives when it is fed the dataflow edges too
     assert not torch.allclose(all_edges.embedding, trained.embedding, atol=1e-4)
     assert from_graph.embedding != pytest.approx(all_edges.embedding[0].numpy(), abs=1e-4)
+
+
+def test_bf16_training_runs_and_stays_close_to_fp32(tiny_config, tmp_path):
+    # The same run under bf16 autocast: it trains, and its first epoch's losses are
+    # within bf16's precision of the fp32 run's (same seed, same batches).
+    fp32 = Trainer(TrainConfig.from_dict({**tiny_config.to_dict(), "epochs": 1})).fit()
+    bf16_config = TrainConfig.from_dict(
+        {**tiny_config.to_dict(), "epochs": 1, "precision": "bf16", "output": str(tmp_path / "bf")}
+    )
+    bf16 = Trainer(bf16_config).fit()
+    first_fp32, first_bf16 = fp32.history[0], bf16.history[0]
+    for key in ("train_loss", "val_loss"):
+        assert abs(first_bf16[key] - first_fp32[key]) < 0.05 * abs(first_fp32[key]), key
+    model = load_model_for_inference(bf16.inference_model, device="cpu")
+    assert next(model.parameters()).dtype == torch.float32  # weights stay fp32
+
+
+def test_unknown_precision_is_refused_before_any_work():
+    with pytest.raises(ConfigError, match="precision must be one of fp32, bf16"):
+        TrainConfig(precision="fp16")

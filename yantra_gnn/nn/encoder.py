@@ -130,6 +130,11 @@ class GroupedSAGEConv(nn.Module):
         if self.project_first:
             return self._forward_project_first(x, edge_indices)
         convs = self.sage_convs()
+        if x.dtype != convs[0].lin_l.weight.dtype:
+            # Under bf16 autocast the previous layer's output is bf16; the mean
+            # aggregation (a sparse product) runs in the weights' dtype, the linear
+            # maps in bf16 again (autocast casts their inputs).
+            x = x.to(convs[0].lin_l.weight.dtype)
         out = convs[0](x, edge_indices[0])
         for conv, edge_index in zip(convs[1:], edge_indices[1:], strict=True):
             out = out + conv(x, edge_index)

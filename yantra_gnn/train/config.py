@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from yantra_gnn.defaults import PRECISIONS
 from yantra_gnn.errors import ConfigError
 from yantra_gnn.home import CHECKPOINTS_DIR, CODECONTESTS_DIR
 from yantra_gnn.labels.labelling import LabelSettings
@@ -173,6 +174,9 @@ HELP: dict[str, str] = {
     "import_min_count": "training programs that must import a module for it to "
     "enter the import vocabulary",
     "num_threads": "torch CPU threads (0: torch's default)",
+    "precision": "numeric precision of the forward pass and losses, one of: "
+    + ", ".join(PRECISIONS)
+    + " (bf16: autocast, faster on CPUs with AVX-512 BF16 and recent GPUs)",
     "progress": "show tqdm progress bars (true/false)",
     "calibrate": "fit the confidence head's Platt scaling on the validation split "
     "after training (true/false)",
@@ -235,6 +239,9 @@ class TrainConfig:
             machines this project is measured on, a training step took 1.0 s with one
             thread and 3.5 s with two (the scatter/sparse kernels contend); raise it on
             a larger CPU after measuring.
+        precision: ``"fp32"`` or ``"bf16"``: the forward pass and the losses run under
+            bf16 autocast (``yantra_gnn.device.precision_context``); weights, gradients
+            and the optimizer stay float32.
         progress: tqdm progress bars.
         condefects: a ConDefects file (``condefects_dev.jsonl``) whose *training* tasks
             join the training data: each accepted fix a positive and each rejected
@@ -287,6 +294,7 @@ class TrainConfig:
     labels: LabelSettings = field(default_factory=LabelSettings)
     import_min_count: int = 2
     num_threads: int = 1
+    precision: str = "fp32"
     progress: bool = True
     calibrate: bool = True
     condefects: str | None = None
@@ -329,6 +337,10 @@ class TrainConfig:
         ):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)!r}")
+        if self.precision not in PRECISIONS:
+            raise ConfigError(
+                f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}"
+            )
         if self.select_by not in SELECTION_CHOICES:
             raise ConfigError(
                 f"select_by must be one of {', '.join(SELECTION_CHOICES)}, got {self.select_by!r}"

@@ -32,6 +32,8 @@ def collect_predictions(outputs: list[tuple[Any, Any]]) -> dict[str, np.ndarray]
     graphs_seen = 0
 
     def add(name: str, value: torch.Tensor) -> None:
+        if value.dtype in (torch.bfloat16, torch.float16):  # bf16 autocast outputs
+            value = value.float()
         parts.setdefault(name, []).append(value.detach().cpu().numpy())
 
     for output, batch in outputs:

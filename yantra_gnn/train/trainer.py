@@ -32,7 +32,7 @@ from yantra_gnn.data.dataset import ORIGINS
 from yantra_gnn.data.loader import DataLoaders, create_dataloaders
 from yantra_gnn.datasets import condefects as condefects_data
 from yantra_gnn.datasets.codecontests import bundled_sample_path, prepare_from_file
-from yantra_gnn.device import batch_to_device, resolve_device
+from yantra_gnn.device import batch_to_device, precision_context, resolve_device
 from yantra_gnn.errors import ConfigError, DatasetError, MissingDependencyError
 from yantra_gnn.evaluation.calibration import (
     CONFIDENCE_ORIGINS,
@@ -512,8 +512,9 @@ class Trainer:
         )
         for step, batch in enumerate(bar, 1):
             batch = batch_to_device(batch, self.device)
-            output = self.model(batch)
-            loss, parts = self.loss(output, batch)
+            with precision_context(self.config.precision, self.device):
+                output = self.model(batch)
+                loss, parts = self.loss(output, batch)
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
@@ -544,8 +545,9 @@ class Trainer:
         outputs = []
         for batch in self.val_loader:
             batch = batch_to_device(batch, self.device)
-            output = self.model(batch)
-            loss, parts = self.loss(output, batch)
+            with precision_context(self.config.precision, self.device):
+                output = self.model(batch)
+                loss, parts = self.loss(output, batch)
             n = batch.num_graphs
             graphs += n
             totals["loss"] += float(loss) * n
