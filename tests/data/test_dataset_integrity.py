@@ -23,7 +23,13 @@ import torch
 from yantra_test_helpers import DOUBLE, MAX_PAIR
 
 from yantra_gnn.data import dataset as dataset_module
-from yantra_gnn.data.dataset import CodeContestsDataset, digest_path, validate_items
+from yantra_gnn.data.dataset import (
+    CodeContestsDataset,
+    decode_items,
+    digest_path,
+    encode_items,
+    validate_items,
+)
 from yantra_gnn.errors import DatasetError
 from yantra_gnn.labels.labelling import LabelSettings
 from yantra_gnn.schema import FEATURE_DIM, NUM_EDGE_TYPES
@@ -118,17 +124,24 @@ def test_flipped_bytes_in_the_cache_are_caught_and_rebuilt(copied, caplog):
     root, dataset, rebuilds = copied
     cache = _cache(root)
     data = bytearray(cache.read_bytes())
-    one = struct.pack("<f", 1.0)
-    offset = next(
+    confidence = torch.load(cache, weights_only=True)["graphs"]["labels"]["confidence"]
+    stored = confidence.numpy().tobytes()  # the [G] confidences, stored uncompressed
+    start = next(
         start
         for start, size in _storage_offsets(bytes(data)).values()
-        if size == 4 and data[start : start + 4] == one
+        if data[start : start + size] == stored
     )
+    offset = start + 4 * int((confidence == 1.0).nonzero()[0, 0])
     data[offset + 2 : offset + 4] = b"\x00\x00"  # 1.0 → 0.0: two flipped bits
     cache.write_bytes(bytes(data))
-    silently = torch.load(cache, weights_only=True)["items"]  # no CRC check in torch.load
-    changed = [i for i, item in enumerate(silently) if item["confidence"].item() == 0.0]
-    assert len(changed) > sum(float(item["confidence"]) == 0.0 for item in dataset._items)
+    # no CRC check in torch.load, and the changed label is a valid one
+    silently = torch.load(cache, weights_only=True)["graphs"]
+    validate_items(
+        decode_items(silently),
+        *(len(getattr(dataset, n)) for n in ("import_vocab", "bug_classes", "group_names")),
+    )
+    changed = int((silently["labels"]["confidence"] == 0.0).sum())
+    assert changed == sum(float(item["confidence"]) == 0.0 for item in dataset._items) + 1
 
     with caplog.at_level(logging.WARNING, logger=LOGGER):
         reopened = _open(root)
@@ -142,7 +155,10 @@ def test_a_bad_item_with_a_matching_digest_is_rebuilt(copied, caplog):
     root, dataset, rebuilds = copied
     cache = _cache(root)
     state = torch.load(cache, weights_only=True)
-    state["items"][1]["edge_index"][0, 0] = 10**6
+    items = decode_items(state["graphs"])
+    items[1]["edge_index"][0, 0] = 10**6
+    state["graphs"] = encode_items(items)  # stored exactly (its reverse edges too)
+    assert state["graphs"]["reverse_edges"] == "stored"
     torch.save(state, cache)
     digest_path(cache).write_text(f"{_sha256(cache)}  {cache.name}\n")
     with caplog.at_level(logging.WARNING, logger=LOGGER):
@@ -167,7 +183,7 @@ def test_a_cache_without_a_digest_holding_a_nan_label_is_rebuilt(copied, caplog)
     root, dataset, rebuilds = copied
     cache = _cache(root)
     state = torch.load(cache, weights_only=True)
-    state["items"][0]["confidence"][0] = float("nan")
+    state["graphs"]["labels"]["confidence"][0] = float("nan")
     torch.save(state, cache)
     digest_path(cache).unlink()
     with caplog.at_level(logging.WARNING, logger=LOGGER):

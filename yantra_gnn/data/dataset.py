@@ -3,7 +3,9 @@
 Raw input is a prepared split (``train.jsonl`` / ``val.jsonl`` from
 ``yantra-gnn download``). Processing runs every program in the sandbox, makes mutants
 and rewrites (:mod:`yantra_gnn.labels.labelling`), builds each graph with
-``strip_imports=True`` and stores it compactly (packed features, small integer types).
+``strip_imports=True`` and keeps it packed (CSR features, small integer types); the cache
+on disk holds a split's graphs as a few concatenated, compressed arrays
+(:func:`encode_items`, about 2.5 kB a graph against 40 kB in memory).
 The cache file name carries a key of everything that changes the result: the feature
 spec version, the label settings, the import vocabulary settings and the raw files'
 contents. A changed setting processes again; an unreadable cache is rebuilt.
@@ -27,12 +29,14 @@ import json
 import logging
 import os
 import pickle
+import zlib
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import IO, Any, cast
 
+import numpy as np
 import torch
 from torch_geometric.data import Data, Dataset
 from tqdm.auto import tqdm
@@ -51,7 +55,7 @@ from yantra_gnn.labels.labelling import (
     python3_sources,
 )
 from yantra_gnn.sandbox import ResultCache
-from yantra_gnn.schema import FEATURE_DIM, NUM_EDGE_TYPES
+from yantra_gnn.schema import FEATURE_DIM, FORWARD_EDGE_TYPES, NUM_EDGE_TYPES
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +63,7 @@ logger = logging.getLogger(__name__)
 ORIGINS: tuple[str, ...] = ("solution", "incorrect_solution", "mutant", "rewrite")
 SPLITS = ("train", "val")
 _LABELS = ("imports", "bugs", "bug_mask", "confidence", "group", "origin", "bug_node")
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
 #: Suffix of the file beside a cache that holds the SHA-256 of its bytes.
 DIGEST_SUFFIX = ".sha256"
 _HASH_CHUNK = 1 << 20
@@ -278,6 +282,307 @@ def validate_items(
     check("origin", lambda o: (o < 0) | (o >= len(ORIGINS)), f"origin outside [0, {len(ORIGINS)})")
 
 
+# --------------------------------------------------------------------- the cache format
+#: Forward edge kinds. The builder lays a graph's edges out kind by kind, each kind's
+#: edges followed by the same edges reversed with type ``kind + _FORWARD``
+#: (:data:`~yantra_gnn.schema.EDGE_TYPES`); the cache stores the forward half only
+#: when that layout rebuilds every edge exactly.
+_FORWARD = len(FORWARD_EDGE_TYPES)
+_ZLIB_LEVEL = 6
+#: The labels of an item: ``[1]`` each (stored as one ``[G]`` tensor for the ``G``
+#: graphs), but ``imports`` ``[V]`` and ``bugs`` ``[C]`` (stored ``[G, V]``, ``[G, C]``).
+_ITEM_LABELS = (
+    "has_error",
+    "confidence",
+    "imports",
+    "bugs",
+    "bug_mask",
+    "bug_node",
+    "group",
+    "origin",
+)
+_STACKED_LABELS = ("imports", "bugs")
+#: The compressed arrays of the graphs and the numpy dtype of each.
+_STREAMS: dict[str, np.dtype] = {
+    "row_ptr": np.dtype(np.int32),
+    "col": np.dtype(np.int16),
+    "value": np.dtype(np.float16),
+    "node_kind": np.dtype(np.int32),
+    "node_span": np.dtype(np.int32),
+    "edge_type": np.dtype(np.uint8),
+    "edge_source": np.dtype(np.int32),
+    "edge_target": np.dtype(np.int32),
+}
+_COUNTS = ("num_nodes", "num_features", "stored_edges")
+
+
+def _compress(array: np.ndarray) -> torch.Tensor:
+    """``[bytes]`` uint8: the zlib stream of ``array``'s bytes."""
+    packed = zlib.compress(np.ascontiguousarray(array).tobytes(), _ZLIB_LEVEL)
+    return torch.from_numpy(np.frombuffer(packed, dtype=np.uint8).copy())
+
+
+def _decompress(packed: object, name: str, size: int) -> bytes:
+    """The ``size`` bytes compressed in ``packed`` (never more are inflated).
+
+    Raises:
+        DatasetError: not a uint8 vector, not a zlib stream, or not ``size`` bytes.
+    """
+    if not isinstance(packed, torch.Tensor) or packed.dtype != torch.uint8 or packed.dim() != 1:
+        raise DatasetError(f"{name} is not a uint8 vector")
+    inflate = zlib.decompressobj()
+    try:
+        raw = inflate.decompress(packed.contiguous().numpy().data, size + 1)
+    except zlib.error as error:
+        raise DatasetError(f"{name} is not a valid zlib stream ({error})") from None
+    if len(raw) != size or not inflate.eof:
+        raise DatasetError(f"{name} does not hold the {size} bytes its counts give")
+    return raw
+
+
+def _delta(values: np.ndarray) -> np.ndarray:
+    """Differences of consecutive int32 values (wrapping: :func:`_undelta` is exact)."""
+    deltas = values.astype(np.int32)
+    deltas[1:] -= values[:-1]
+    return deltas
+
+
+def _undelta(deltas: np.ndarray) -> np.ndarray:
+    return np.cumsum(deltas, dtype=np.int32)
+
+
+def _encode(items: Sequence[Mapping[str, torch.Tensor]], derive_reverse: bool) -> dict[str, Any]:
+    """:func:`encode_items` with or without leaving out the reverse edges."""
+    graphs = len(items)
+
+    def cat(name: str, dim: int = 0) -> np.ndarray:
+        return torch.cat([item[name] for item in items], dim).numpy() if items else np.empty(0)
+
+    nodes = np.array([item["node_kind"].shape[0] for item in items], dtype=np.int64)
+    edges = np.array([item["edge_type"].shape[0] for item in items], dtype=np.int64)
+    edge_index = cat("edge_index", 1).reshape(2, -1).astype(np.int32)
+    edge_type = cat("edge_type").astype(np.uint8)
+    if derive_reverse:
+        forward = edge_type < _FORWARD
+        graph_of = np.repeat(np.arange(graphs), edges)
+        stored = np.bincount(graph_of[forward], minlength=graphs).astype(np.int64)
+        edge_index, edge_type = edge_index[:, forward], edge_type[forward]
+    else:
+        stored = edges
+    source, target = edge_index
+    streams = {
+        "row_ptr": _delta(cat("row_ptr").astype(np.int32)),
+        "col": cat("col").astype(np.int16),
+        "value": cat("value").astype(np.float16),
+        "node_kind": cat("node_kind").astype(np.int32),
+        # column-major: each column alone (rows, columns) compresses best
+        "node_span": cat("node_span").reshape(-1, 4).T.astype(np.int32),
+        "edge_type": edge_type,
+        "edge_source": _delta(source),
+        "edge_target": target - source,  # int32, wrapping
+    }
+
+    def labels(name: str) -> torch.Tensor:
+        values = [item[name] for item in items]
+        if not values:
+            return torch.empty(0)
+        return torch.stack(values) if name in _STACKED_LABELS else torch.cat(values)
+
+    return {
+        "graphs": graphs,
+        "reverse_edges": "derived" if derive_reverse else "stored",
+        "num_nodes": torch.from_numpy(nodes),
+        "num_features": torch.tensor([item["col"].numel() for item in items], dtype=torch.long),
+        "stored_edges": torch.from_numpy(stored),
+        "streams": {name: _compress(array) for name, array in streams.items()},
+        "labels": {name: labels(name) for name in _ITEM_LABELS},
+    }
+
+
+def _identical(a: Sequence[Mapping[str, torch.Tensor]], b: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether two item lists hold the same keys and tensors (dtype, shape and values)."""
+    return len(a) == len(b) and all(
+        x.keys() == y.keys()
+        and all(
+            isinstance(y[k], torch.Tensor)
+            and x[k].dtype == y[k].dtype
+            and x[k].shape == y[k].shape
+            and torch.equal(x[k], y[k])
+            for k in x
+        )
+        for x, y in zip(a, b, strict=True)
+    )
+
+
+def encode_items(items: Sequence[Mapping[str, torch.Tensor]]) -> dict[str, Any]:
+    """The compact stored form of items of :func:`graph_items` (cache format 2).
+
+    Every array of every graph is concatenated over the ``G`` graphs (no per-item
+    pickling) and zlib-compressed: the CSR row pointers delta-coded, feature columns
+    ``int16`` and values ``float16`` as held in memory, node kinds, node spans
+    column-major (``[4, N]``), and the edges as delta-coded sources, target minus
+    source, and types. The reverse edges (half of them) are left out when the builder's
+    layout rebuilds them exactly: each forward kind's edges, then the same edges
+    flipped with type ``kind + 9``. The labels are stacked (``[G]``, ``[G, V]``,
+    ``[G, C]``). About 5 kB per distinct program, 2 kB when its mutants and rewrites
+    sit beside it (zlib finds what they share), against 40 kB of tensors in memory.
+
+    The result is checked: :func:`decode_items` gives back exactly ``items`` (same
+    keys, dtypes, shapes and values), else the reverse edges are stored too.
+
+    Raises:
+        DatasetError: the items cannot be stored exactly (not of :data:`_ITEM_LAYOUT`).
+    """
+    for derive_reverse in (True, False):
+        packed = _encode(items, derive_reverse)
+        try:
+            if _identical(items, decode_items(packed)):
+                return packed
+        except DatasetError:
+            continue
+    raise DatasetError("the dataset cache format cannot hold these items exactly")
+
+
+def _unpack_programs(packed: object, size: object) -> list[LabelledProgram]:
+    """The programs of a cache: a zlib-compressed JSON list of ``size`` bytes."""
+    if not isinstance(size, int) or size < 0:
+        raise DatasetError(f"programs_bytes is {size!r}, not a size")
+    rows = json.loads(_decompress(packed, "programs", size))
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise DatasetError("programs is not a list of objects")
+    return [LabelledProgram.from_json(row) for row in rows]
+
+
+def _counts(packed: Mapping[str, Any], graphs: int) -> list[np.ndarray]:
+    counts = []
+    for name in _COUNTS:
+        tensor = packed[name]
+        if not isinstance(tensor, torch.Tensor) or tensor.dtype != torch.long:
+            raise DatasetError(f"{name} is not a long tensor")
+        if tuple(tensor.shape) != (graphs,) or (graphs and int(tensor.min()) < 0):
+            raise DatasetError(f"{name} is not {graphs} counts")
+        counts.append(tensor.numpy())
+    return counts
+
+
+def _decode_edges(
+    stored: np.ndarray, derived: bool, types: np.ndarray, sources: np.ndarray, targets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every edge of every graph from the stored ones.
+
+    Args:
+        stored: ``[G]`` edges stored per graph.
+        derived: whether the stored edges are the forward half (see :func:`encode_items`).
+        types, sources, targets: ``[sum(stored)]`` each.
+
+    Returns:
+        ``(edge_index, edge_type, edges per graph)``: ``edge_index`` ``[2 * E]`` int32
+        holds each graph's ``[2, E_g]`` block in turn, ``edge_type`` ``[E]`` uint8,
+        the counts ``[G]``.
+    """
+    graphs = stored.shape[0]
+    graph_of = np.repeat(np.arange(graphs), stored)
+    position = np.arange(types.shape[0]) - np.repeat(np.cumsum(stored) - stored, stored)
+    if derived:
+        if types.size and int(types.max()) >= _FORWARD:
+            raise DatasetError(f"a stored edge type is not a forward one (< {_FORWARD})")
+        same_graph = graph_of[1:] == graph_of[:-1]
+        if bool((types[1:][same_graph] < types[:-1][same_graph]).any()):
+            raise DatasetError("the forward edges of a graph are not grouped by type")
+        key = graph_of * _FORWARD + types
+        per_type = np.bincount(key, minlength=graphs * _FORWARD).reshape(graphs, _FORWARD)
+        # a kind's forward edges start after the earlier kinds' forward and reverse ones
+        position = position + (np.cumsum(per_type, axis=1) - per_type).ravel()[key]
+        mirror = position + per_type.ravel()[key]
+        edges = 2 * stored
+    else:
+        edges = stored
+    base = np.cumsum(edges) - edges
+    start, width = 2 * base[graph_of], edges[graph_of]
+    edge_index = np.empty(2 * int(edges.sum()), dtype=np.int32)
+    edge_type = np.empty(int(edges.sum()), dtype=np.uint8)
+    edge_index[start + position] = sources
+    edge_index[start + width + position] = targets
+    edge_type[base[graph_of] + position] = types
+    if derived:
+        edge_index[start + mirror] = targets
+        edge_index[start + width + mirror] = sources
+        edge_type[base[graph_of] + mirror] = types + _FORWARD
+    return edge_index, edge_type, edges
+
+
+def decode_items(packed: Mapping[str, Any]) -> list[dict[str, torch.Tensor]]:
+    """The items :func:`encode_items` stored, exactly (each tensor a view of one array).
+
+    Checks the form (counts, stream sizes, label shapes); the values are checked by
+    :func:`validate_items`.
+
+    Raises:
+        DatasetError: the stored form is malformed.
+        KeyError: a part is missing.
+    """
+    graphs = packed["graphs"]
+    if not isinstance(graphs, int) or graphs < 0:
+        raise DatasetError(f"graphs is {graphs!r}, not a count")
+    if packed["reverse_edges"] not in ("derived", "stored"):
+        raise DatasetError(f"reverse_edges is {packed['reverse_edges']!r}")
+    derived = packed["reverse_edges"] == "derived"
+    nodes, features, stored = _counts(packed, graphs)
+    if not graphs:
+        return []
+    total_nodes, total_stored = int(nodes.sum()), int(stored.sum())
+    sizes = {
+        "row_ptr": total_nodes + graphs,
+        "col": int(features.sum()),
+        "value": int(features.sum()),
+        "node_kind": total_nodes,
+        "node_span": 4 * total_nodes,
+        "edge_type": total_stored,
+        "edge_source": total_stored,
+        "edge_target": total_stored,
+    }
+    streams = packed["streams"]
+    arrays = {
+        name: np.frombuffer(
+            _decompress(streams[name], name, sizes[name] * dtype.itemsize), dtype=dtype
+        )
+        for name, dtype in _STREAMS.items()
+    }
+    labels = packed["labels"]
+    for name in _ITEM_LABELS:
+        tensor = labels[name]
+        if not isinstance(tensor, torch.Tensor) or tensor.dim() == 0 or tensor.shape[0] != graphs:
+            raise DatasetError(f"the {name} labels are not {graphs} rows")
+    sources = _undelta(arrays["edge_source"])
+    edge_index, edge_type, edges = _decode_edges(
+        stored, derived, arrays["edge_type"], sources, arrays["edge_target"] + sources
+    )
+    node_sizes, feature_sizes, edge_sizes = nodes.tolist(), features.tolist(), edges.tolist()
+    columns = {
+        "row_ptr": torch.from_numpy(_undelta(arrays["row_ptr"])).split([n + 1 for n in node_sizes]),
+        "col": torch.from_numpy(arrays["col"].copy()).split(feature_sizes),
+        "value": torch.from_numpy(arrays["value"].copy()).split(feature_sizes),
+        "edge_index": [
+            block.view(2, size)
+            for block, size in zip(
+                torch.from_numpy(edge_index).split([2 * e for e in edge_sizes]),
+                edge_sizes,
+                strict=True,
+            )
+        ],
+        "edge_type": torch.from_numpy(edge_type).split(edge_sizes),
+        "node_kind": torch.from_numpy(arrays["node_kind"].copy()).split(node_sizes),
+        "node_span": torch.from_numpy(arrays["node_span"].reshape(4, -1).T.copy()).split(
+            node_sizes
+        ),
+    }
+    for name in _ITEM_LABELS:
+        stacked = labels[name]
+        columns[name] = stacked.unbind(0) if name in _STACKED_LABELS else stacked.split(1)
+    names = list(columns)
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+
+
 def graph_items(
     programs: Sequence[LabelledProgram],
     import_vocab: Sequence[str],
@@ -442,7 +747,8 @@ class LabelledGraphs(Dataset):
 
     @property
     def stored_bytes_per_graph(self) -> float:
-        """Mean bytes of the tensors kept per item (the in-memory and on-disk form)."""
+        """Mean bytes of the tensors kept per item in memory (about 40 kB on CodeContests;
+        the cache file holds far less: ``CodeContestsDataset.cache_bytes_per_graph``)."""
         if not self._items:
             return 0.0
         total = sum(t.numel() * t.element_size() for item in self._items for t in item.values())
@@ -527,6 +833,13 @@ class CodeContestsDataset(LabelledGraphs):
         super().__init__(transform)
         self._load_or_build()
 
+    @property
+    def cache_bytes_per_graph(self) -> float:
+        """Mean bytes per graph of the cache file (programs and labels included)."""
+        if not self._items or not self.cache_path.exists():
+            return 0.0
+        return self.cache_path.stat().st_size / len(self._items)
+
     # ------------------------------------------------------------------ processing
     def _load_or_build(self) -> None:
         if self.cache_path.exists():
@@ -558,12 +871,18 @@ class CodeContestsDataset(LabelledGraphs):
                 "it was written (flipped bits on disk or an edit)"
             )
         state = torch.load(path, weights_only=True)
+        if not isinstance(state, dict) or state.get("format") != _CACHE_FORMAT:
+            found = state.get("format", 1) if isinstance(state, dict) else type(state).__name__
+            raise ValueError(f"cache format {found!r}, expected {_CACHE_FORMAT}")
         import_vocab = tuple(state["import_vocab"])
         bug_classes = tuple(state["bug_classes"])
         group_names = list(state["group_names"])
-        items = state["items"]
-        programs = [LabelledProgram.from_json(json.loads(p)) for p in state["programs"]]
-        if not isinstance(items, list) or len(programs) != len(items):
+        try:
+            items = decode_items(state["graphs"])
+            programs = _unpack_programs(state["programs"], state["programs_bytes"])
+        except DatasetError as error:
+            raise DatasetError(f"dataset cache {path} is malformed: {error}") from None
+        if len(programs) != len(items):
             raise ValueError("programs and items differ in length")
         try:
             validate_items(items, len(import_vocab), len(bug_classes), len(group_names))
@@ -621,13 +940,16 @@ class CodeContestsDataset(LabelledGraphs):
 
     def _save(self) -> None:
         self.cache_path.parent.mkdir(parents=True, exist_ok=True)
+        programs = json.dumps([p.to_json() for p in self.programs]).encode()
         state = {
+            "format": _CACHE_FORMAT,
             "import_vocab": list(self.import_vocab),
             "bug_classes": list(self.bug_classes),
             "group_names": self.group_names,
             "label_stats": self.label_stats,
-            "items": self._items,
-            "programs": [json.dumps(p.to_json()) for p in self.programs],
+            "graphs": encode_items(self._items),
+            "programs": _compress(np.frombuffer(programs, dtype=np.uint8)),
+            "programs_bytes": len(programs),
         }
         # The old digest goes first: killed before the new one is written, the cache is
         # then one without a digest (checked and adopted on load), never a mismatch.
