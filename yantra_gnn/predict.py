@@ -29,6 +29,7 @@ from yantra_gnn.errors import ConfigError, SourceTypeError, YantraError
 from yantra_gnn.files import read_source_file
 from yantra_gnn.graph import FEATURE_DIM, CodeGraphBuilder
 from yantra_gnn.nn.model import YantraGNN
+from yantra_gnn.registry import ModelRegistry
 
 logger = logging.getLogger(__name__)
 
@@ -175,12 +176,22 @@ class Predictor:
         device: DeviceLike = "auto",
         builder: CodeGraphBuilder | None = None,
         num_threads: int | None = DEFAULT_NUM_THREADS,
+        *,
+        registry: ModelRegistry | str | os.PathLike[str] | None = None,
     ) -> Predictor:
         """A predictor for a model file from ``save_model_for_inference`` (or a checkpoint),
-        or for a model shipped with the package by its name: ``"yantra-gnn/default"``
-        (``yantra_gnn.checkpoint.DEFAULT_MODEL``, described in docs/model_card.md)."""
+        for a model shipped with the package by its name: ``"yantra-gnn/default"``
+        (``yantra_gnn.checkpoint.DEFAULT_MODEL``, described in docs/model_card.md), or for
+        a registered model: ``"NAME@VERSION"``, ``"NAME@latest"``, ``"NAME@production"``
+        (``registry``: the registry or its folder, default ``$YANTRA_MODELS_DIR``, else
+        ``~/.yantra/models``; docs/lifecycle.md).
+
+        Raises:
+            CheckpointError: missing or damaged file, or a model of another feature spec
+                version (the message names both versions).
+        """
         resolved = resolve_device(device)
-        model = load_model_for_inference(path, device=resolved)
+        model = load_model_for_inference(path, device=resolved, registry=registry)
         return cls(model, resolved, builder, num_threads=num_threads)
 
     def __repr__(self) -> str:

@@ -39,6 +39,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "yantra_gnn.cli.evaluate",
         "score a model and honest baselines on a prepared split, HumanEval or ConDefects",
     ),
+    "models": (
+        "yantra_gnn.cli.models",
+        "the local model registry: list, show, add, promote, remove versioned models",
+    ),
+    "serve": (
+        "yantra_gnn.cli.serve",
+        "keep a model loaded and answer predictions (JSON lines on stdio, or HTTP)",
+    ),
 }
 
 #: The command modules, in the order ``yantra-gnn --help`` lists them.
