@@ -378,3 +378,23 @@ def test_the_shipped_default_model_loads_by_name_and_reads_imports():
     math_score = dict(uses_math.imports)["math"]
     assert math_score > 0.5 > dict(plain.imports)["math"]
     assert 0.0 <= uses_math.confidence <= 1.0
+
+
+def test_bf16_predictions_are_close_to_fp32_and_the_cli_takes_the_option(tmp_path, capsys):
+    # The shipped model on real programs: bf16 autocast moves probabilities by at most
+    # a few thousandths and picks the same bug line.
+    exact = Predictor.from_pretrained("yantra-gnn/default", device="cpu")
+    fast = Predictor.from_pretrained("yantra-gnn/default", device="cpu", precision="bf16")
+    assert "precision=bf16" in repr(fast)
+    for want, got in zip(exact.predict_batch(SOURCES), fast.predict_batch(SOURCES), strict=True):
+        assert abs(got.confidence - want.confidence) < 0.01
+        got_imports, want_imports = dict(got.imports), dict(want.imports)
+        assert max(abs(got_imports[m] - p) for m, p in want_imports.items()) < 0.01
+        assert got.bug_lines == want.bug_lines
+        assert got.embedding.dtype == np.float32
+    program = tmp_path / "solution.py"
+    program.write_text(SOURCES[0])
+    assert _cli(["predict", str(program), "--precision", "bf16", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["file"] == str(program)
+    with pytest.raises(ConfigError, match="precision must be one of"):
+        Predictor(exact.model, device="cpu", precision="fp16")
