@@ -16,6 +16,10 @@ Each load is the whole of ``CodeContestsDataset._load_cache`` (SHA-256 check, re
 decode, programs, ``validate_items``); format 1's is the code of that method before
 format 2. The loads alternate between the formats (the first of each pair alternating
 too), ``--repeats`` of each; the medians are what to quote on a shared machine.
+
+The suite's entries ``dataset_bytes`` (file bytes per graph of the current format
+against format 1, on the labelled training split) and ``dataset_load`` (loading that
+file, against loading format 1's) are :func:`dataset_bytes` and :func:`dataset_load`.
 """
 
 from __future__ import annotations
@@ -32,6 +36,9 @@ from pathlib import Path
 
 import torch
 
+if __package__ in (None, ""):  # run as a script: python benchmarks/bench_cache_format.py
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.suite import Baseline, Condition, Context, Measurement, entry, median
 from yantra_gnn.data.dataset import (
     CodeContestsDataset,
     LabelledGraphs,
@@ -123,6 +130,84 @@ def bare_dataset(path: Path) -> CodeContestsDataset:
     dataset.split, dataset._root = "train", path.parent.parent
     dataset.cache_key, dataset.cache_path = "benchmark", path
     return dataset
+
+
+def _split_files(context: Context, folder: Path) -> tuple[Path, Path, int]:
+    """The labelled training split written in both formats under ``folder``:
+    ``(format 2 file, format 1 file, graphs)``."""
+    dataset = context.train_set
+    processed = folder / "processed"
+    processed.mkdir()
+    new_path, old_path = processed / "train-v2.pt", processed / "train-v1.pt"
+    writer = bare_dataset(new_path)
+    writer.import_vocab, writer.bug_classes = dataset.import_vocab, dataset.bug_classes
+    writer.group_names, writer.label_stats = dataset.group_names, {"graphs": len(dataset)}
+    writer._items, writer.programs = dataset._items, dataset.programs
+    writer._save()
+    save_format_1(
+        old_path,
+        list(dataset.import_vocab),
+        dataset.bug_classes,
+        dataset.group_names,
+        dataset._items,
+        dataset.programs,
+    )
+    return new_path, old_path, len(dataset)
+
+
+@entry(
+    "dataset_bytes",
+    "dataset cache file bytes per graph (format 2), labelled training split",
+    target=[Condition("value", "<=", 20.0, "kB")],
+)
+def dataset_bytes(context: Context) -> Measurement:
+    """File bytes per graph of the split's cache, against the same split in format 1."""
+    with tempfile.TemporaryDirectory() as folder:
+        new_path, old_path, graphs = _split_files(context, Path(folder))
+        new, old = new_path.stat().st_size / graphs, old_path.stat().st_size / graphs
+    memory = context.train_set.stored_bytes_per_graph
+    return Measurement(
+        value=new / 1000,
+        unit="kB/graph",
+        baseline=Baseline("format 1 (per-graph tensors pickled)", old / 1000, "kB/graph"),
+        details={
+            "graphs": graphs,
+            "file_bytes_per_graph": round(new),
+            "format_1_file_bytes_per_graph": round(old),
+            "in_memory_bytes_per_graph": round(memory),
+            **context.train_origin,
+        },
+        note=f"{graphs} labelled graphs; in memory once loaded {memory / 1000:.1f} kB/graph "
+        "(the tensors the loader batches)",
+    )
+
+
+@entry(
+    "dataset_load",
+    "loading the dataset cache (digest, read, decode, checks), labelled training split",
+    target=[Condition("ratio", "<=", 1.0)],
+)
+def dataset_load(context: Context) -> Measurement:
+    """``_load_cache`` of format 2 against format 1's, interleaved, on the same graphs."""
+    with tempfile.TemporaryDirectory() as folder:
+        new_path, old_path, graphs = _split_files(context, Path(folder))
+
+        def load_new() -> None:
+            bare_dataset(new_path)._load_cache()
+
+        sides = {"format 2": load_new, "format 1": lambda: load_format_1(old_path)}
+        times = context.interleaved(sides, context.repeats)
+    new, old = median(times["format 2"]), median(times["format 1"])
+    return Measurement(
+        value=new,
+        unit="s",
+        baseline=Baseline("format 1 load", old, "s"),
+        details={
+            "graphs": graphs,
+            "seconds": {k: [round(t, 4) for t in v] for k, v in times.items()},
+        },
+        note=f"{graphs} graphs: {new:.3f} s against {old:.3f} s (medians)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,6 +5,11 @@ next to tree-sitter parse-only and Python ``ast.parse`` + walk measured in the s
 plus the bytes per graph of the stored forms.
 
     python benchmarks/bench_featurize.py [--data PATH] [--repeats 3]
+
+The suite's entries (``python -m benchmarks``) of this module: ``featurize_one`` (one
+median solution against a bare tree-sitter parse of it), ``featurize_corpus`` (a
+2-worker process pool against 1 worker). The dataset cache's entries are in
+:mod:`benchmarks.bench_cache_format`.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import argparse
 import ast
 import io
 import json
+import multiprocessing
 import platform
 import statistics
 import sys
@@ -20,12 +26,14 @@ import time
 from pathlib import Path
 
 import torch
+from torch_geometric.data import Data
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import load_solutions  # noqa: E402
-
-from yantra_gnn.graph import FEATURE_SPEC_VERSION, CodeGraphBuilder, pack_features  # noqa: E402
-from yantra_gnn.graph.parse import _parser  # noqa: E402
+if __package__ in (None, ""):  # run as a script: python benchmarks/bench_featurize.py
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks._common import load_solutions
+from benchmarks.suite import Baseline, Condition, Context, Measurement, entry, median
+from yantra_gnn.graph import FEATURE_SPEC_VERSION, CodeGraphBuilder, pack_features
+from yantra_gnn.graph.parse import _parser
 
 
 def best_of(repeats: int, fn) -> float:
@@ -52,6 +60,119 @@ def stored_bytes(data, packed: bool) -> int:
         payload["x"] = data.x
     torch.save(payload, buffer)
     return buffer.tell()
+
+
+# ---------------------------------------------------------------------------- suite entries
+@entry(
+    "featurize_one",
+    "`CodeGraphBuilder.build` of one median solution",
+    target=[Condition("ratio", ">=", 0.25)],
+)
+def featurize_one(context: Context) -> Measurement:
+    """Builds per second of the median solution, against tree-sitter parses of it."""
+    source = context.median_source.encode()
+    builder, parser = CodeGraphBuilder(), _parser()
+    calls = 10 if context.quick else 25
+    times = context.interleaved(
+        {
+            "build": lambda: [builder.build(source) for _ in range(calls)],
+            "parse": lambda: [parser.parse(source) for _ in range(calls)],
+        },
+        context.repeats,
+    )
+    build_s = median(times["build"]) / calls
+    parse_s = median(times["parse"]) / calls
+    graph = builder.build(source)
+    lines = source.count(b"\n") + 1
+    return Measurement(
+        value=1 / build_s,
+        unit="graphs/s",
+        baseline=Baseline("tree-sitter parse of the same source", 1 / parse_s, "parses/s"),
+        details={
+            "source_lines": lines,
+            "nodes": int(graph.num_nodes),
+            "build_ms": round(build_s * 1e3, 3),
+            "parse_ms": round(parse_s * 1e3, 4),
+            "calls_per_round": calls,
+            "rounds": context.repeats,
+            "data": context.solutions[1],
+        },
+        note=f"{build_s * 1e3:.2f} ms per build against {parse_s * 1e3:.3f} ms per parse "
+        f"({int(graph.num_nodes)} nodes, {lines} lines)",
+    )
+
+
+_WORKER_BUILDER: list[CodeGraphBuilder] = []
+
+
+def _start_worker() -> None:
+    """Pool initializer: one torch thread and one builder per worker process."""
+    torch.set_num_threads(1)
+    _WORKER_BUILDER.append(CodeGraphBuilder())
+
+
+def _build_in_worker(source: str) -> Data:
+    """``CodeGraphBuilder.build`` in a pool worker; the graph goes back to the parent."""
+    return _WORKER_BUILDER[-1].build(source)
+
+
+def _build_and_drop(source: str) -> int:
+    """The same, the graph left in the worker (only its node count goes back)."""
+    return int(_WORKER_BUILDER[-1].build(source).num_nodes)
+
+
+@entry(
+    "featurize_corpus",
+    "featurize the corpus with a 2-worker process pool over `build`",
+    target=[Condition("ratio", ">=", 1.8)],
+)
+def featurize_corpus(context: Context) -> Measurement:
+    """Graphs per second of a 2-process pool, against the same with 1 process.
+
+    Both pools are started (and warmed) before timing; each round maps the whole
+    corpus, the graphs coming back to the parent process as they would to a caller.
+    The 2-worker pool also maps with the graphs left in the workers (details), which
+    shows what sending them back costs.
+    """
+    sources, origin = context.solutions
+    corpus = sources[:40] if context.quick else sources
+    chunksize = 4
+    start_method = multiprocessing.get_start_method()
+    pools = multiprocessing.get_context(start_method)
+    with (
+        pools.Pool(1, initializer=_start_worker) as one,
+        pools.Pool(2, initializer=_start_worker) as two,
+    ):
+        times = context.interleaved(
+            {
+                "2 workers": lambda: two.map(_build_in_worker, corpus, chunksize=chunksize),
+                "1 worker": lambda: one.map(_build_in_worker, corpus, chunksize=chunksize),
+                "2 workers, graphs kept there": lambda: two.map(
+                    _build_and_drop, corpus, chunksize=chunksize
+                ),
+            },
+            context.repeats,
+        )
+    two_s, one_s = median(times["2 workers"]), median(times["1 worker"])
+    kept_s = median(times["2 workers, graphs kept there"])
+    return Measurement(
+        value=len(corpus) / two_s,
+        unit="graphs/s",
+        baseline=Baseline("the same with 1 worker", len(corpus) / one_s, "graphs/s"),
+        details={
+            "graphs": len(corpus),
+            "quick_subset": context.quick,
+            "seconds_2_workers": round(two_s, 3),
+            "seconds_1_worker": round(one_s, 3),
+            "seconds_2_workers_graphs_kept_in_workers": round(kept_s, 3),
+            "start_method": start_method,
+            "chunksize": chunksize,
+            "rounds": context.repeats,
+            "data": origin,
+        },
+        note=f"{len(corpus)} solutions: {two_s:.2f} s with 2 workers, {one_s:.2f} s with 1; "
+        f"{kept_s:.2f} s with 2 when the graphs stay in the workers",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

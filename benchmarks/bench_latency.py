@@ -21,6 +21,7 @@ The model is untrained: latency does not depend on the weights' values.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -30,19 +31,29 @@ import time
 import warnings
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch import Tensor, nn
 from torch_geometric.data import Batch, Data
 from torch_geometric.nn import SAGEConv, global_mean_pool
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import load_solutions  # noqa: E402
-
-from yantra_gnn.device import resolve_device  # noqa: E402
-from yantra_gnn.graph import to_dense_features  # noqa: E402
-from yantra_gnn.nn import YantraGNN  # noqa: E402
-from yantra_gnn.predict import Predictor  # noqa: E402
+if __package__ in (None, ""):  # run as a script: python benchmarks/bench_latency.py
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks._common import load_solutions
+from benchmarks.suite import (
+    Baseline,
+    Condition,
+    Context,
+    Measurement,
+    entry,
+    median,
+    percentiles_ms,
+    torch_threads,
+)
+from yantra_gnn.defaults import DEFAULT_NUM_THREADS
+from yantra_gnn.device import resolve_device
+from yantra_gnn.graph import to_dense_features
+from yantra_gnn.nn import YantraGNN
+from yantra_gnn.predict import Predictor
 
 warnings.filterwarnings("ignore", message="Sparse invariant checks")
 BATCH_SIZES = (1, 8, 32, 128)
@@ -55,22 +66,31 @@ class PlainSAGE(nn.Module):
         super().__init__()
         self.convs = nn.ModuleList([SAGEConv(978, 512), SAGEConv(512, 512), SAGEConv(512, 256)])
 
-    def forward(self, x: Tensor, edge_index: Tensor, batch: Tensor, num_graphs: int) -> Tensor:
+    def node_embeddings(self, x: Tensor, edge_index: Tensor) -> Tensor:
+        """``[N, 978]`` dense features → ``[N, 256]``, ReLU between the layers."""
         for i, conv in enumerate(self.convs):
             x = conv(x, edge_index)
             if i < len(self.convs) - 1:
                 x = x.relu()
-        return global_mean_pool(x, batch, size=num_graphs)
+        return x
+
+    def forward(self, x: Tensor, edge_index: Tensor, batch: Tensor, num_graphs: int) -> Tensor:
+        return global_mean_pool(self.node_embeddings(x, edge_index), batch, size=num_graphs)
 
 
-def percentiles(values_s: list[float]) -> dict[str, float]:
-    ms = np.asarray(values_s) * 1e3
-    return {
-        "p50": round(float(np.percentile(ms, 50)), 3),
-        "p95": round(float(np.percentile(ms, 95)), 3),
-        "p99": round(float(np.percentile(ms, 99)), 3),
-        "mean": round(float(ms.mean()), 3),
-    }
+def dense_graph(graph: Data, device: torch.device) -> Data:
+    """The baseline's input: ``graph`` with dense float features, on ``device``."""
+    return Data(
+        x=to_dense_features(graph).to(device),
+        edge_index=graph.edge_index.to(device),
+        num_nodes=graph.num_nodes,
+    )
+
+
+def plain_forward(model: PlainSAGE, batch: Batch) -> Tensor:
+    """The baseline's inference: one forward pass of ``model`` on a prepared batch."""
+    with torch.inference_mode():
+        return model(batch.x, batch.edge_index, batch.batch, batch.num_graphs)
 
 
 def time_latency(predictor: Predictor, sources: list[str], repeats: int) -> dict[str, dict]:
@@ -86,22 +106,21 @@ def time_latency(predictor: Predictor, sources: list[str], repeats: int) -> dict
             parse_features.append(built - start)
             forward.append(done - built)
     return {
-        "end_to_end": percentiles(end_to_end),
-        "parse_features": percentiles(parse_features),
-        "forward": percentiles(forward),
+        "end_to_end": percentiles_ms(end_to_end),
+        "parse_features": percentiles_ms(parse_features),
+        "forward": percentiles_ms(forward),
     }
 
 
 def time_baseline_latency(model: PlainSAGE, dense: list[Data], repeats: int) -> dict[str, float]:
     times = []
-    with torch.inference_mode():
-        for _ in range(repeats):
-            for graph in dense:
-                batch = Batch.from_data_list([graph])
-                start = time.perf_counter()
-                model(batch.x, batch.edge_index, batch.batch, 1)
-                times.append(time.perf_counter() - start)
-    return percentiles(times)
+    for _ in range(repeats):
+        for graph in dense:
+            batch = Batch.from_data_list([graph])
+            start = time.perf_counter()
+            plain_forward(model, batch)
+            times.append(time.perf_counter() - start)
+    return percentiles_ms(times)
 
 
 def throughput(run, items: list, batch_size: int) -> float:
@@ -110,6 +129,146 @@ def throughput(run, items: list, batch_size: int) -> float:
     for i in range(0, len(items), batch_size):
         run(items[i : i + batch_size])
     return round(len(items) / (time.perf_counter() - start), 1)
+
+
+# ---------------------------------------------------------------------------- suite entries
+def _shipped_predictor(context: Context, precision: str = "fp32") -> Predictor:
+    """``Predictor.from_pretrained("yantra-gnn/default")`` on the run's device."""
+    return Predictor.from_pretrained(
+        "yantra-gnn/default", device=context.device, precision=precision
+    )
+
+
+def _baseline(context: Context) -> PlainSAGE:
+    """The plain PyG model, seeded; latency does not depend on its weights' values."""
+    torch.manual_seed(0)
+    return PlainSAGE().to(context.device).eval()
+
+
+@entry(
+    "predict_one",
+    "`Predictor.predict` of one median solution, end to end",
+    target=[Condition("ratio", "<=", 0.35)],
+)
+def predict_one(context: Context) -> Measurement:
+    """p50 ms of ``predict`` (parse, features, forward, ``Prediction``) against the plain
+    PyG forward alone on the same graph (prebuilt, dense), at 1 and 2 torch threads.
+
+    The headline is at the Predictor's default thread count; calls of the two sides
+    alternate, and p50/p95/p99 are over every call.
+    """
+    shipped = _shipped_predictor(context)
+    baseline = _baseline(context)
+    source = context.median_source
+    graph = shipped.build_graph(source)
+    batch = Batch.from_data_list([dense_graph(graph, context.device)])
+    calls = context.repeats * (8 if context.quick else 40)
+    by_threads: dict[str, dict] = {}
+    for threads in (1, 2):
+        predictor = Predictor(shipped.model, context.device, num_threads=threads)
+        with torch_threads(threads):
+            times = context.interleaved(
+                {
+                    "predict": functools.partial(predictor.predict, source),
+                    "plain": lambda: plain_forward(baseline, batch),
+                },
+                calls,
+                warmup=5,
+            )
+        ours, theirs = percentiles_ms(times["predict"]), percentiles_ms(times["plain"])
+        by_threads[str(threads)] = {
+            "predict_ms": ours,
+            "plain_forward_ms": theirs,
+            "ratio_p50": round(ours["p50"] / theirs["p50"], 3),
+        }
+    head = by_threads[str(DEFAULT_NUM_THREADS)]
+    return Measurement(
+        value=head["predict_ms"]["p50"],
+        unit="ms (p50)",
+        baseline=Baseline(
+            "plain PyG SAGEConv forward alone", head["plain_forward_ms"]["p50"], "ms (p50)"
+        ),
+        details={
+            "headline_threads": DEFAULT_NUM_THREADS,
+            "by_threads": by_threads,
+            "nodes": int(graph.num_nodes),
+            "calls_per_side": calls,
+            "model": "yantra-gnn/default (shipped)",
+            "data": context.solutions[1],
+        },
+        note="; ".join(
+            f"{t} thread{'s' if t != '1' else ''}: predict p50/p95/p99 "
+            f"{r['predict_ms']['p50']:.1f}/{r['predict_ms']['p95']:.1f}/"
+            f"{r['predict_ms']['p99']:.1f} ms, plain forward "
+            f"{r['plain_forward_ms']['p50']:.1f}/{r['plain_forward_ms']['p95']:.1f}/"
+            f"{r['plain_forward_ms']['p99']:.1f} ms"
+            for t, r in by_threads.items()
+        )
+        + f" ({int(graph.num_nodes)} nodes)",
+    )
+
+
+@entry(
+    "predict_batch",
+    "`Predictor.predict_batch` of 32 solutions, end to end",
+    target=[Condition("ratio", ">=", 3.0)],
+)
+def predict_batch(context: Context) -> Measurement:
+    """:func:`predict_batch_at` in float32 (the Predictor's default)."""
+    return predict_batch_at(context, "fp32")
+
+
+@entry(
+    "predict_batch_bf16",
+    '`Predictor.predict_batch` of 32 solutions, end to end, `precision="bf16"`',
+    target=[Condition("ratio", ">=", 3.0)],
+)
+def predict_batch_bf16(context: Context) -> Measurement:
+    """:func:`predict_batch_at` with the forward under bf16 autocast (the baseline: fp32)."""
+    return predict_batch_at(context, "bf16")
+
+
+def predict_batch_at(context: Context, precision: str) -> Measurement:
+    """Graphs per second of ``predict_batch`` at batch 32 (sources in, predictions out)
+    against the plain forward alone on the same 32 graphs, batched and dense beforehand.
+
+    The 32 solutions are spread evenly over the size order; both sides run at the
+    Predictor's default thread count. ``predict_graphs`` on the prebuilt graphs (the
+    library's forward without parsing) is timed in the same rounds, for the details.
+    """
+    size = 32
+    predictor = _shipped_predictor(context, precision)
+    baseline = _baseline(context)
+    sources = context.spread(size)
+    graphs = [predictor.build_graph(s) for s in sources]
+    batch = Batch.from_data_list([dense_graph(g, context.device) for g in graphs])
+    with torch_threads(DEFAULT_NUM_THREADS):
+        times = context.interleaved(
+            {
+                "predict_batch": lambda: predictor.predict_batch(sources, batch_size=size),
+                "plain": lambda: plain_forward(baseline, batch),
+                "predict_graphs": lambda: predictor.predict_graphs(graphs, batch_size=size),
+            },
+            context.repeats if context.quick else 3 * context.repeats,
+        )
+    rate = {name: size / median(seconds) for name, seconds in times.items()}
+    return Measurement(
+        value=rate["predict_batch"],
+        unit="graphs/s",
+        baseline=Baseline("plain PyG SAGEConv forward alone", rate["plain"], "graphs/s"),
+        details={
+            "batch_size": size,
+            "threads": DEFAULT_NUM_THREADS,
+            "nodes": int(sum(int(g.num_nodes) for g in graphs)),
+            "graphs_per_s": {name: round(r, 1) for name, r in rate.items()},
+            "model": "yantra-gnn/default (shipped)",
+            "precision": precision,
+            "data": context.solutions[1],
+        },
+        note=f"{rate['predict_batch']:.0f} graphs/s end to end, "
+        f"{rate['predict_graphs']:.0f} forward only (prebuilt graphs), plain forward "
+        f"{rate['plain']:.0f} ({batch.num_nodes} nodes per batch)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,21 +294,12 @@ def main(argv: list[str] | None = None) -> int:
     latency = time_latency(predictor, sources, args.repeats)
 
     baseline = PlainSAGE().to(device).eval()
-    dense = [
-        Data(
-            x=to_dense_features(g).to(device),
-            edge_index=g.edge_index.to(device),
-            num_nodes=g.num_nodes,
-        )
-        for g in graphs
-    ]
+    dense = [dense_graph(g, device) for g in graphs]
     time_baseline_latency(baseline, dense[:20], 1)
     baseline_latency = time_baseline_latency(baseline, dense, args.repeats)
 
     def baseline_run(chunk: list[Data]) -> None:
-        batch = Batch.from_data_list(chunk)
-        with torch.inference_mode():
-            baseline(batch.x, batch.edge_index, batch.batch, batch.num_graphs)
+        plain_forward(baseline, Batch.from_data_list(chunk))
 
     rates: dict[str, dict[str, float]] = {
         "predict_batch": {},
