@@ -6,9 +6,9 @@ imported on first use (PEP 562).
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from yantra_gnn.lazy import lazy_attributes
 from yantra_gnn.nn.config import DEFAULT_IMPORT_VOCAB, ModelConfig
 from yantra_gnn.schema import BUG_CLASSES, SYNTAX_DATAFLOW_GROUPS
 
@@ -31,14 +31,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module_name = _LAZY.get(name)
-    if module_name is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module_name), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, __all__)
