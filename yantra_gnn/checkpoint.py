@@ -979,10 +979,12 @@ def register_model(
             feature spec version is refused.
         registry: the registry or its folder (default ``$YANTRA_MODELS_DIR``, else
             ``~/.yantra/models``).
-        metrics: evaluation metrics for the card.
+        metrics: evaluation metrics for the card; by default the validation metrics of
+            the epoch the training checkpoint saved (its metadata's ``val_metrics``; a
+            model file's sibling ``NAME.pt`` counts), if it holds them.
         data_fingerprint: what identifies the training data; by default the data digest
-            in the training checkpoint's metadata (a model file's sibling ``NAME.pt``
-            counts), if it holds one.
+            in the training checkpoint's metadata (``data_fingerprint``: the Trainer
+            records the sha256 of the training and validation programs and labels).
         training_data: where the data was; by default the checkpoint metadata's ``data``.
 
     Raises:
@@ -1011,6 +1013,8 @@ def register_model(
     if data_fingerprint is None:
         found = [metadata[key] for key in _DATA_FINGERPRINT_KEYS if metadata.get(key)]
         data_fingerprint = str(found[0]) if found else None
+    if metrics is None and isinstance(metadata.get("val_metrics"), Mapping):
+        metrics = dict(metadata["val_metrics"])  # the saved epoch's validation metrics
     if training_data is None and metadata.get("data") is not None:
         training_data = str(metadata["data"])
     with tempfile.TemporaryDirectory(prefix="yantra-register-") as folder:

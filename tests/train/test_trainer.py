@@ -568,3 +568,20 @@ def test_bf16_training_runs_and_stays_close_to_fp32(tiny_config, tmp_path):
 def test_unknown_precision_is_refused_before_any_work():
     with pytest.raises(ConfigError, match="precision must be one of fp32, bf16"):
         TrainConfig(precision="fp16")
+
+
+def test_a_trained_model_registers_with_its_data_fingerprint_and_metrics(tiny_config, tmp_path):
+    from yantra_gnn.checkpoint import register_model
+
+    trainer = Trainer(tiny_config)
+    result = trainer.fit()
+    assert trainer.data_fingerprint.startswith("sha256:")
+    # the same programs and labels give the same fingerprint; other programs another
+    again = TrainConfig.from_dict({**tiny_config.to_dict(), "output": str(tmp_path / "again")})
+    assert Trainer(again).data_fingerprint == trainer.data_fingerprint
+    assert trainer.train_set.fingerprint() != trainer.val_set.fingerprint()
+    entry = register_model(result.inference_model, "tiny", registry=tmp_path / "models")
+    assert entry.card["data_fingerprint"] == trainer.data_fingerprint
+    best = result.history[result.best_epoch - 1]
+    assert entry.metrics["val_loss"] == pytest.approx(best["val_loss"])
+    assert all(name.startswith("val_") for name in entry.metrics)

@@ -745,6 +745,21 @@ class LabelledGraphs(Dataset):
         # imports and bugs are stored as [V] / [C] per item, the rest as [1]
         return torch.stack(values) if name in ("imports", "bugs") else torch.cat(values)
 
+    def fingerprint(self) -> str:
+        """``sha256:HEX`` of the labelled programs (source, origin, labels, problem) and
+        the label vocabularies: what the model registry records as the training data.
+
+        The same programs with the same labels give the same fingerprint wherever they
+        were prepared; any changed program or label gives another.
+        """
+        digest = hashlib.sha256()
+        header = [list(self.import_vocab), list(self.bug_classes), list(self.group_names)]
+        digest.update(json.dumps(header).encode())
+        for program in self.programs:
+            digest.update(b"\n")
+            digest.update(json.dumps(program.to_json(), sort_keys=True).encode())
+        return f"sha256:{digest.hexdigest()}"
+
     @property
     def stored_bytes_per_graph(self) -> float:
         """Mean bytes of the tensors kept per item in memory (about 40 kB on CodeContests;

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import hashlib
 import logging
 import math
 import random
@@ -28,7 +29,7 @@ from yantra_gnn.checkpoint import (
     set_checkpoint_temperature,
     set_rng_state,
 )
-from yantra_gnn.data.dataset import ORIGINS
+from yantra_gnn.data.dataset import ORIGINS, LabelledGraphs
 from yantra_gnn.data.loader import DataLoaders, create_dataloaders
 from yantra_gnn.datasets import condefects as condefects_data
 from yantra_gnn.datasets.codecontests import bundled_sample_path, prepare_from_file
@@ -349,6 +350,9 @@ class Trainer:
             loaders = self._loaders()
         self.epochs = config.epochs or (SAMPLE_EPOCHS if self.is_sample else FULL_EPOCHS)
         self.train_set, self.val_set = loaders.train_set, loaders.val_set
+        #: ``sha256:HEX`` of the training and validation programs and their labels,
+        #: saved in every checkpoint (``yantra-gnn models add`` records it).
+        self.data_fingerprint = _fingerprint(self.train_set, self.val_set)
         if len(self.train_set) == 0 or len(self.val_set) == 0:
             raise DatasetError(
                 f"{self.data_root}: no labelled programs in the train or val split; "
@@ -484,6 +488,13 @@ class Trainer:
             path,
             {
                 "data": str(self.data_root),
+                "data_fingerprint": self.data_fingerprint,
+                # the validation metrics of the epoch saved (the model card's metrics)
+                "val_metrics": {
+                    k: v
+                    for k, v in (self.history[-1] if self.history else {}).items()
+                    if k.startswith("val_")
+                },
                 "edges": self.config.model.edges,
                 "train_config": self.saved_config.to_dict(),
             },
@@ -765,6 +776,12 @@ class Trainer:
         )
         set_checkpoint_temperature(self.output / BEST, temperature, record, bias=bias)
         return record
+
+
+def _fingerprint(train_set: LabelledGraphs, val_set: LabelledGraphs) -> str:
+    """One ``sha256:HEX`` of both splits' fingerprints (train first)."""
+    joined = f"train {train_set.fingerprint()} val {val_set.fingerprint()}"
+    return f"sha256:{hashlib.sha256(joined.encode()).hexdigest()}"
 
 
 def train(config: TrainConfig, resume: str | None = None) -> TrainResult:
