@@ -37,6 +37,8 @@ SHARED_SAMPLE = REPO_ROOT.parent / "shared" / "data" / "codecontests_mini.jsonl"
 FIXTURE = REPO_ROOT / "tests" / "fixtures" / "build_equivalence.json"
 
 #: Pieces that token soups and mutants are made of (broken syntax, odd characters).
+#: A frozen copy of ``benchmarks.fuzz.TOKENS`` as it was when the fixture was recorded
+#: (the fixture's soups depend on it; the fuzzer's list may grow).
 _TOKENS = (
     *"()[]{}:;,.=+-*/%@&|^~<>!'\"#\\\n\t ",
     "def ", "class ", "lambda ", "if ", "elif ", "else:", "for ", " in ", "while ",
