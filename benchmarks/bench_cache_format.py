@@ -6,8 +6,10 @@ arrays), on the same graphs. Not a test (pytest does not collect it); run it by 
 
 The graphs are those a CodeContests split holds, made without sandbox runs: every
 Python 3 solution of ``--data``, its first ``--mutants`` sampled mutants and first
-``--rewrites`` rewrites, built by :func:`~yantra_gnn.data.dataset.graph_items` (the
-labels are placeholders; they take a few bytes). ``--solutions-only`` keeps only the
+``--rewrites`` rewrites, built by :func:`~yantra_gnn.data.dataset.graph_items` (their
+labels come from how each was made, not from running it: a mutant is stored as
+incorrect unverified; labels take a few bytes, so the sizes hardly depend on them; the
+suite's entries use the sandbox-labelled split). ``--solutions-only`` keeps only the
 solutions (distinct programs: nothing for the compression to share between neighbours).
 ``--cache FILE`` takes the graphs of a split's cache instead (``DIR/processed/train-KEY.pt``
 of a ``CodeContestsDataset``).
