@@ -433,7 +433,8 @@ FIRST_LAYOUT_OPTIONS = [
     "--edge-grouping", "--import-evidence", "--label-max-tests", "--label-mutants-per-class",
     "--label-max-mutants", "--label-timeout-s", "--import-min-count", "--num-threads", "--precision",
     "--progress", "--calibrate", "--condefects", "--init-from", "--import-lookup-init",
-    "--overwrite",
+    "--overwrite", "--continue-from", "--replay-data", "--replay-size", "--continue-lr-scale",
+    "--min-pass-rate", "--promote-margin", "--promote-to",
 ]  # fmt: skip
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -38,6 +39,7 @@ from yantra_gnn.home import CHECKPOINTS_DIR, CODECONTESTS_DIR
 from yantra_gnn.labels.labelling import LabelSettings
 from yantra_gnn.nn.config import DEFAULT_IMPORT_VOCAB, POOLINGS, ModelConfig
 from yantra_gnn.optional import import_optional
+from yantra_gnn.registry import parse_reference
 from yantra_gnn.schema import BUG_CLASSES, EDGE_SETS, SYNTAX_DATAFLOW_GROUPS
 from yantra_gnn.train.selection import SELECTION_CHOICES
 
@@ -186,6 +188,18 @@ HELP: dict[str, str] = {
     "import_lookup_init": "start the import head's node evidence as the training data's "
     "name lookup (true/false)",
     "overwrite": "delete the previous run's files in --output before training (true/false)",
+    "continue_from": "continue this model on --data (incremental learning): a model file, a "
+    "run's best_model.safetensors or a registry reference NAME@VERSION (unset: off)",
+    "replay_data": "prepared dataset the continued model was trained on (replay buffer and "
+    "old validation split; unset: the data recorded with that model)",
+    "replay_size": "graphs of the earlier training split replayed with the new data (0: none)",
+    "continue_lr_scale": "learning rate factor when continuing a model (in (0, 1])",
+    "min_pass_rate": "when continuing, only programs with at least this pass rate are "
+    "positives (confidence and embedding heads)",
+    "promote_margin": "largest drop of the score on the old validation split that still "
+    "lets a continued model be promoted",
+    "promote_to": "registry name to register a continued model in; promoted to production "
+    "only within --promote-margin (unset: no registration)",
 }
 
 
@@ -265,6 +279,31 @@ class TrainConfig:
             ``previous/version_N`` inside it (``docs/training.md``). It acts once, when
             the run starts: the run's ``config.yaml`` and checkpoints keep ``False``. A
             run that resumes a checkpoint of its own folder refuses it.
+        continue_from: incremental learning (``docs/lifecycle.md``, "Continuing a
+            model"): a saved model (file, run folder's ``best_model.safetensors`` or a
+            registry reference ``NAME@VERSION``) whose weights start this run on ``data``
+            (the new data), as ``init_from`` does; with a replay buffer, a lower learning
+            rate, the success-only rule, and a report of old vs new metrics
+            (``continue_report.json``). ``None``: off.
+        replay_data: the prepared dataset the continued model was trained on: its
+            training split feeds the replay buffer, its validation split is the "old
+            validation set". ``None``: the ``data`` recorded in the continued model's
+            training checkpoint (``best_model.pt`` next to the model file) or registry
+            card (``training_data``).
+        replay_size: graphs sampled (seeded by ``seed``) from the old training split and
+            joined to the new data's training split; 0: no replay.
+        continue_lr_scale: ``lr`` is multiplied by this when continuing (in (0, 1]).
+        min_pass_rate: the success-only rule: a program is a positive of the confidence
+            and embedding heads only if its pass rate is at least this (in (0, 1]). The
+            stored labels record pass/fail (``LabelledProgram.confidence``), so a
+            positive's pass rate is 1.0 (it passed every test it was run on) and a
+            failing program's is below 1; positives under the threshold are dropped
+            from the training data of a continued run.
+        promote_margin: a continued model may be promoted only if its validation score
+            on the old validation split is at most this much below the old model's.
+        promote_to: register the continued model as the next version of this registry
+            name, and point its ``production`` alias at it when ``promote_margin``
+            allows. ``None``: no registration.
     """
 
     data: str | None = None
@@ -301,6 +340,13 @@ class TrainConfig:
     init_from: str | None = None
     import_lookup_init: bool = True
     overwrite: bool = False
+    continue_from: str | None = None
+    replay_data: str | None = None
+    replay_size: int = 1000
+    continue_lr_scale: float = 0.1
+    min_pass_rate: float = 0.9
+    promote_margin: float = 0.02
+    promote_to: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -373,8 +419,43 @@ class TrainConfig:
                     f"model.{name} is set from {source} by the Trainer; leave it "
                     "at its default in a TrainConfig"
                 )
+        self._validate_continuation()
         if self.labels.seed != self.seed:
             self.labels = dataclasses.replace(self.labels, seed=self.seed)
+
+    def _validate_continuation(self) -> None:
+        """Check the incremental-learning settings (``continue_from`` and its companions)."""
+        if not isinstance(self.replay_size, int) or isinstance(self.replay_size, bool):
+            raise ConfigError(f"replay_size must be an integer, got {self.replay_size!r}")
+        if self.replay_size < 0:
+            raise ConfigError(f"replay_size must be >= 0, got {self.replay_size!r}")
+        if not 0 < self.continue_lr_scale <= 1:
+            raise ConfigError(
+                f"continue_lr_scale must be in (0, 1], got {self.continue_lr_scale!r}"
+            )
+        if not 0 < self.min_pass_rate <= 1:
+            raise ConfigError(f"min_pass_rate must be in (0, 1], got {self.min_pass_rate!r}")
+        if not math.isfinite(self.promote_margin):
+            raise ConfigError(
+                f"promote_margin must be a finite number, got {self.promote_margin!r}"
+            )
+        if self.continue_from is None:
+            needs = [name for name in ("replay_data", "promote_to") if getattr(self, name)]
+            if needs:
+                raise ConfigError(
+                    f"{' and '.join(needs)} need continue_from (the model to continue)"
+                )
+            return
+        if self.init_from:
+            raise ConfigError(
+                "give only one of continue_from and init_from (continue_from starts from "
+                "the model's weights already)"
+            )
+        if self.promote_to is not None and parse_reference(f"{self.promote_to}@1") is None:
+            raise ConfigError(
+                "promote_to must be a registry name (letters, digits, '.', '_' and '-'), "
+                f"got {self.promote_to!r}"
+            )
 
     # ------------------------------------------------------------------ flat view
     def flat(self, name: str) -> Any:
@@ -485,12 +566,16 @@ RESUME_MUST_MATCH: tuple[str, ...] = (
     "import_min_count",
     "condefects",
     "init_from",
+    "continue_from",
+    "replay_data",
+    "replay_size",
+    "min_pass_rate",
 )
 #: Settings that say where a run writes and how it reports, not what it learns: a
 #: resumed run may change them without a word.
 RESUME_IGNORED: tuple[str, ...] = ("output", "overwrite", "progress", "log_every", "extra")
 #: Settings holding a path: compared after ``~`` is expanded and the path resolved.
-_PATH_SETTINGS = ("data", "condefects", "init_from")
+_PATH_SETTINGS = ("data", "condefects", "init_from", "continue_from", "replay_data")
 
 
 @dataclass(frozen=True)

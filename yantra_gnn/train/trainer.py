@@ -52,6 +52,15 @@ from yantra_gnn.train.config import (
     TrainConfig,
     resume_changes,
 )
+from yantra_gnn.train.continue_training import (
+    CONTINUE_REPORT,
+    ContinueSource,
+    apply_success_only,
+    finish_continuation,
+    replay_programs,
+    resolve_continue_source,
+    success_only,
+)
 from yantra_gnn.train.import_lookup import initialise_import_lookup
 from yantra_gnn.train.losses import LossWeights, MultiTaskLoss, positive_class_weights
 from yantra_gnn.train.metrics import collect_predictions, headline_metrics, validation_score
@@ -72,6 +81,7 @@ RUN_FILES: tuple[str, ...] = (
     "training.png",
     "config.yaml",
     "tensorboard",
+    CONTINUE_REPORT,
 )
 _EPOCH_CHECKPOINT = re.compile(r"epoch_\d+\.pt")
 #: The folder inside the default output where earlier runs are moved (``version_N``).
@@ -97,6 +107,9 @@ class TrainResult:
     #: The confidence calibration of the best model (see :meth:`Trainer.calibrate`);
     #: ``None`` when it was turned off or could not be fitted.
     calibration: dict[str, Any] | None = None
+    #: A continued run's report (``continue_report.json``: old vs new metrics on the
+    #: old validation split and the new data, the promotion decision); else ``None``.
+    continuation: dict[str, Any] | None = None
 
 
 def resolve_data(config: TrainConfig) -> tuple[Path, bool]:
@@ -329,6 +342,12 @@ class Trainer:
             start = check_run_start(config, resume)
         self.resume_path = start.resume_path
         saved = start.metadata
+        #: The model a continued run starts from and its earlier data (``None``: not one).
+        self.continue_source: ContinueSource | None = resolve_continue_source(config)
+        if self.continue_source is not None and loaders is not None:
+            raise ConfigError("continue_from trains on --data; it cannot take other loaders")
+        #: What a continued run records in its report besides the metrics.
+        self.continue_facts: dict[str, Any] = {}
         # The config as the run keeps it (config.yaml, checkpoints): ``overwrite`` acted
         # once, when the run started, so `--config OUTPUT/config.yaml --resume last` works.
         self.saved_config = dataclasses.replace(config, overwrite=False)
@@ -364,6 +383,8 @@ class Trainer:
         self.initialisation: dict[str, Any] | None = None
         if config.init_from and not resume:
             self.initialisation = initialise_from(self.model, config.init_from)
+        if self.continue_source is not None and not resume:
+            self.initialisation = initialise_from(self.model, self.continue_source.model_path)
         self.import_lookup: dict[str, Any] | None = None
         if config.import_lookup_init and self.model.import_evidence is not None and not resume:
             self.import_lookup = initialise_import_lookup(self.model, self.train_set)
@@ -372,11 +393,21 @@ class Trainer:
 
     def _loaders(self) -> DataLoaders:
         config = self.config
-        return create_dataloaders(
+        extra = condefects_training_programs(config.condefects)
+        extra_name = "condefects/train"
+        replayed: list[LabelledProgram] = []
+        if self.continue_source is not None:
+            replayed, dropped = success_only(
+                replay_programs(self.continue_source.replay_root, config), config.min_pass_rate
+            )
+            self.continue_facts["replay_dropped_positives"] = dropped
+            extra = [*extra, *replayed]
+            extra_name = "condefects/train+replay" if config.condefects else "replay"
+        loaders = create_dataloaders(
             self.data_root,
             config.batch_size,
-            extra_train=condefects_training_programs(config.condefects),
-            extra_name="condefects/train",
+            extra_train=extra,
+            extra_name=extra_name,
             settings=config.labels,
             import_min_count=config.import_min_count,
             per_group=config.per_group,
@@ -384,6 +415,10 @@ class Trainer:
             limit=config.limit,
             progress=config.progress,
         )
+        if self.continue_source is not None:
+            loaders, dropped = apply_success_only(loaders, config)
+            self.continue_facts.update(replayed_graphs=len(replayed), dropped_positives=dropped)
+        return loaders
 
     def _build_model_and_optimizer(self) -> None:
         config = self.config
@@ -396,8 +431,18 @@ class Trainer:
             bug_classes=self.train_set.bug_classes,
         )
         self.model = YantraGNN(self.model_config).to(self.device)
+        #: The starting learning rate (``lr``, times ``continue_lr_scale`` when continuing).
+        self.lr = config.lr * (config.continue_lr_scale if config.continue_from else 1.0)
+        if config.continue_from:
+            logger.info(
+                "continuing %s: learning rate %g (lr %g x %g)",
+                config.continue_from,
+                self.lr,
+                config.lr,
+                config.continue_lr_scale,
+            )
         self.optimizer = torch.optim.AdamW(
-            self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay
+            self.model.parameters(), lr=self.lr, weight_decay=config.weight_decay
         )
         self.scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
             self.optimizer,
@@ -644,12 +689,24 @@ class Trainer:
             )
         inference = None
         calibration = None
+        continuation = None
         if (self.output / BEST).exists():
             best = YantraGNN(self.model_config)
             load_checkpoint(self.output / BEST, best, device="cpu")
             if self.config.calibrate:
                 calibration = self.calibrate(best)
             inference = save_model_for_inference(best, self.output / INFERENCE_MODEL)
+            if self.continue_source is not None:
+                continuation = finish_continuation(
+                    self.continue_source,
+                    best,
+                    self.val_set,
+                    self.config,
+                    output=self.output,
+                    model_file=inference,
+                    device=self.device,
+                    facts={**self.continue_facts, "lr": self.lr, "best_epoch": self.best_epoch},
+                )
         if self.history:
             self._plot()
         return TrainResult(
@@ -663,6 +720,7 @@ class Trainer:
             inference_model=inference,
             calibration=calibration,
             previous_run=previous_run,
+            continuation=continuation,
         )
 
     def selection_value(self, val_loss: float, metrics: dict[str, float]) -> float:
