@@ -16,7 +16,7 @@ from serve_test_helpers import PROGRAMS, loaded, tiny_model_file
 
 from yantra_gnn.errors import CheckpointError
 from yantra_gnn.serve.batching import MicroBatcher
-from yantra_gnn.serve.service import LoadedModel, PredictionService, reload_on_sighup
+from yantra_gnn.serve.service import LoadedModel, PredictionService, load_model, reload_on_sighup
 from yantra_gnn.serve.stdio import serve_stdio
 
 
@@ -217,3 +217,12 @@ def test_sighup_reloads_the_current_reference(monkeypatch):
     finally:
         signal.signal(signal.SIGHUP, previous)
         service.close()
+
+
+def test_serve_precision_bf16_answers_close_to_fp32():
+    requested = "yantra-gnn/default"
+    exact = load_model(requested, device="cpu")
+    fast = load_model(requested, device="cpu", precision="bf16")
+    assert fast.predictor.precision == "bf16"
+    want = exact.predictor.predict(PROGRAMS[0]).confidence
+    assert abs(fast.predictor.predict(PROGRAMS[0]).confidence - want) < 0.01

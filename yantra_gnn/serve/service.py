@@ -84,6 +84,7 @@ def load_model(
     device: DeviceLike = "cpu",
     num_threads: int | None = DEFAULT_NUM_THREADS,
     builder: CodeGraphBuilder | None = None,
+    precision: str = "fp32",
 ) -> LoadedModel:
     """Load a model by registry reference, shipped name or path.
 
@@ -112,7 +113,7 @@ def load_model(
         path = resolve_model_path(requested, registry=registry)
         info = {"name": requested, "version": None, "reference": requested, "metrics": {}}
     predictor = Predictor.from_pretrained(
-        path, device=device, builder=builder, num_threads=num_threads
+        path, device=device, builder=builder, num_threads=num_threads, precision=precision
     )
     config = predictor.model.config
     info.update(
@@ -242,6 +243,7 @@ class PredictionService:
             device=predictor.device,
             num_threads=predictor.num_threads,
             builder=predictor.builder,
+            precision=predictor.precision,
         )
 
     def _parse(self, request: Any) -> _Request | dict[str, Any]:
