@@ -9,6 +9,19 @@ from yantra_gnn.graph import EDGE_TYPES, CodeGraphBuilder
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MINI_DATASET = REPO_ROOT.parent / "shared" / "data" / "codecontests_mini.jsonl"
 
+#: Training settings small enough for a test run on a tiny prepared dataset (flat
+#: ``TrainConfig`` names; ``tests/fixtures/behaviour.py`` keeps its own frozen copy).
+TINY_TRAINING = {
+    "layer_channels": (16, 16, 8),
+    "batch_size": 4,
+    "label_max_tests": 3,
+    "label_max_mutants": 2,
+    "import_min_count": 1,
+    "progress": False,
+    "checkpoint_every": 1,
+    "seed": 7,
+}
+
 
 def node_label(source: str, span: list[int]) -> str:
     """``text@line`` of a node (first line of its text), e.g. ``x@3``."""

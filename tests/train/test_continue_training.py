@@ -7,6 +7,7 @@ import json
 import math
 
 import pytest
+from yantra_test_helpers import TINY_TRAINING
 
 from yantra_gnn.errors import ConfigError
 from yantra_gnn.labels.labelling import LabelledProgram
@@ -14,17 +15,7 @@ from yantra_gnn.registry import ModelRegistry
 from yantra_gnn.train import TrainConfig, Trainer
 from yantra_gnn.train.continue_training import pass_rate, promotion_decision, success_only
 
-SMALL = {
-    "layer_channels": (16, 16, 8),
-    "batch_size": 4,
-    "label_max_tests": 3,
-    "label_max_mutants": 2,
-    "import_min_count": 1,
-    "progress": False,
-    "checkpoint_every": 1,
-    "calibrate": False,
-    "seed": 7,
-}
+SMALL = {**TINY_TRAINING, "calibrate": False}
 
 
 @pytest.fixture

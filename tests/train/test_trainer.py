@@ -12,6 +12,7 @@ import re
 import pytest
 import torch
 import yaml
+from yantra_test_helpers import TINY_TRAINING
 
 from yantra_gnn.checkpoint import load_checkpoint, load_model_for_inference
 from yantra_gnn.cli.train import add_arguments, config_from_args
@@ -22,16 +23,7 @@ from yantra_gnn.train import TrainConfig, Trainer
 from yantra_gnn.train.config import resume_changes
 from yantra_gnn.train.losses import MultiTaskLoss
 
-SMALL = {
-    "layer_channels": (16, 16, 8),
-    "batch_size": 4,
-    "label_max_tests": 3,
-    "label_max_mutants": 2,
-    "import_min_count": 1,
-    "progress": False,
-    "checkpoint_every": 1,
-    "seed": 7,
-}
+SMALL = TINY_TRAINING
 
 
 @pytest.fixture
