@@ -228,7 +228,8 @@ def test_cli_prints_json_and_a_table(tmp_path, model, capsys):
     # The keys stay those of before (new ones only added), each with its type.
     first = results[0]
     assert set(first) == {
-        "file", "confidence", "has_error", "imports", "bugs", "likely_correct", "threshold"
+        "file", "confidence", "has_error", "imports", "bugs", "likely_correct", "threshold",
+        "prior",
     }  # fmt: skip
     assert set(first["imports"][0]) == {"module", "probability"}
     assert set(first["bugs"][0]) == {"class", "probability", "lines"}

@@ -631,7 +631,10 @@ def _same_architecture(a: ModelConfig, b: ModelConfig) -> bool:
     """Whether two configs describe the same model, whatever their confidence calibration."""
     return (
         dataclasses.replace(
-            a, confidence_temperature=b.confidence_temperature, confidence_bias=b.confidence_bias
+            a,
+            confidence_temperature=b.confidence_temperature,
+            confidence_bias=b.confidence_bias,
+            confidence_base_rate=b.confidence_base_rate,
         )
         == b
     )
@@ -643,6 +646,7 @@ def set_checkpoint_temperature(
     calibration: Mapping[str, Any] | None = None,
     *,
     bias: float = 0.0,
+    base_rate: float | None = None,
 ) -> Path:
     """Write a fitted confidence calibration into a saved training checkpoint, atomically.
 
@@ -651,6 +655,8 @@ def set_checkpoint_temperature(
     (and, when ``calibration`` is given, ``metadata["confidence_calibration"]``);
     weights, optimizer, scheduler and RNG states stay as they were, so resuming from the
     file is unchanged. ``bias`` defaults to ``0.0``: temperature scaling alone.
+    ``base_rate``: the share of correct candidates the scaling was fitted on
+    (``model_config.confidence_base_rate``; ``None`` leaves it unknown).
 
     Raises:
         CheckpointError: the file is not a readable checkpoint, the temperature is not a
@@ -662,7 +668,10 @@ def set_checkpoint_temperature(
     config = _config_from(path, payload.get("model_config"))
     try:
         config = dataclasses.replace(
-            config, confidence_temperature=temperature, confidence_bias=bias
+            config,
+            confidence_temperature=temperature,
+            confidence_bias=bias,
+            confidence_base_rate=base_rate,
         )
     except ConfigError as error:
         raise CheckpointError(f"{path}: {error}") from error

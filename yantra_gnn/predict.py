@@ -23,7 +23,7 @@ import torch
 from torch_geometric.data import Batch, Data
 
 from yantra_gnn.checkpoint import load_model_for_inference
-from yantra_gnn.defaults import DEFAULT_NUM_THREADS, DEFAULT_THRESHOLD
+from yantra_gnn.defaults import DEFAULT_NUM_THREADS, DEFAULT_PRIOR, DEFAULT_THRESHOLD
 from yantra_gnn.device import (
     DeviceLike,
     batch_to_device,
@@ -55,7 +55,8 @@ class Prediction:
         confidence: probability in [0, 1] that the program is correct, calibrated with
             the model's saved Platt scaling (``sigmoid(logit / T + b)``,
             ``YantraGNN.confidence_probability``; the raw logit is the model's
-            ``ModelOutput.confidence_logit``).
+            ``ModelOutput.confidence_logit``) and moved to the predictor's ``prior``
+            share of correct programs (default 0.5).
         imports: ``(module, probability)`` for every module of the import vocabulary,
             most probable first.
         bugs: ``(bug class, probability, (start_line, end_line))`` for every bug class,
@@ -151,9 +152,18 @@ class Predictor:
             autocast (:func:`yantra_gnn.device.precision_context`), faster on CPUs with
             AVX-512 BF16 or AMX and on recent GPUs; probabilities differ from fp32's by
             at most about 1e-3 (docs/model.md gives the measured differences).
+        prior: the share of correct programs expected before reading one (default
+            :data:`~yantra_gnn.defaults.DEFAULT_PRIOR`, 0.5). The saved calibration
+            holds at the base rate of the candidates it was fitted on
+            (``model.config.confidence_base_rate``); the confidence is moved to
+            ``prior`` by Bayes' rule on the odds. ``None``: the confidence as calibrated.
+            A model that records no base rate (uncalibrated, or saved by an older
+            version) gives its calibrated confidence with the default prior, and
+            refuses any other prior.
 
     Raises:
-        ConfigError: the model's input width is not this library's ``FEATURE_DIM``.
+        ConfigError: the model's input width is not this library's ``FEATURE_DIM``, or
+            ``prior`` is not in (0, 1) or cannot be applied to this model.
         DeviceError: the device is not available.
     """
 
@@ -164,6 +174,7 @@ class Predictor:
         builder: CodeGraphBuilder | None = None,
         num_threads: int | None = DEFAULT_NUM_THREADS,
         precision: str = "fp32",
+        prior: float | None = DEFAULT_PRIOR,
     ) -> None:
         self.precision = check_precision(precision)
         if num_threads is not None and (
@@ -178,6 +189,20 @@ class Predictor:
                 f"the model reads {model.config.in_channels}-dim node features but this "
                 f"library builds {FEATURE_DIM}-dim ones; use a model trained on this feature spec"
             )
+        if (
+            prior is not None
+            and prior == DEFAULT_PRIOR
+            and model.config.confidence_base_rate is None
+        ):
+            logger.info(
+                "the model records no calibration base rate: confidences are as calibrated "
+                "(the default prior %.2f is not applied)",
+                DEFAULT_PRIOR,
+            )
+            prior = None
+        if prior is not None:
+            model.prior_shift(prior)  # refuses a prior outside (0, 1) or one it cannot apply
+        self.prior = prior
         self.device = resolve_device(device)
         self.model = model.to(self.device).eval()
         self.builder = builder if builder is not None else CodeGraphBuilder()
@@ -192,6 +217,7 @@ class Predictor:
         *,
         registry: ModelRegistry | str | os.PathLike[str] | None = None,
         precision: str = "fp32",
+        prior: float | None = DEFAULT_PRIOR,
     ) -> Predictor:
         """A predictor for a model file from ``save_model_for_inference`` (or a checkpoint),
         for a model shipped with the package by its name: ``"yantra-gnn/default"``
@@ -206,11 +232,16 @@ class Predictor:
         """
         resolved = resolve_device(device)
         model = load_model_for_inference(path, device=resolved, registry=registry)
-        return cls(model, resolved, builder, num_threads=num_threads, precision=precision)
+        return cls(
+            model, resolved, builder, num_threads=num_threads, precision=precision, prior=prior
+        )
 
     def __repr__(self) -> str:
         precision = "" if self.precision == "fp32" else f", precision={self.precision}"
-        return f"{self.__class__.__name__}({self.model!r}, device={self.device}{precision})"
+        return (
+            f"{self.__class__.__name__}({self.model!r}, device={self.device}{precision}, "
+            f"prior={self.prior})"
+        )
 
     def build_graph(self, source: Source) -> Data:
         """The model's input graph for ``source``: always built with ``strip_imports=True``.
@@ -285,9 +316,11 @@ class Predictor:
             with precision_context(self.precision, self.device):
                 out = self.model(batch)
             embeddings = out.embedding.float().cpu().numpy()
-            # Calibrated: sigmoid(logit / T + b) with the model's saved T and b.
-            # (in float32: under bf16 the logits are bf16)
-            calibrated = self.model.confidence_probability(out.confidence_logit.float())
+            # Calibrated: sigmoid(logit / T + b) with the model's saved T and b, moved to
+            # the prior (in float32: under bf16 the logits are bf16)
+            calibrated = self.model.confidence_probability(
+                out.confidence_logit.float(), prior=self.prior
+            )
             confidences = calibrated.cpu().tolist()
             import_probs = torch.sigmoid(out.import_logits.float()).cpu().tolist()
             bug_probs = torch.sigmoid(out.bug_logits.float()).cpu().tolist()

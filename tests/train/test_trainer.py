@@ -133,6 +133,9 @@ def test_the_best_model_is_saved_with_a_fitted_confidence_temperature(tiny_confi
     model = load_model_for_inference(calibrated.inference_model, device="cpu")
     assert model.config.confidence_temperature == temperature
     assert model.config.confidence_bias == record["bias"]  # Platt scaling: T and b
+    # ... at the share of correct candidates it was fitted on (Predictor's prior starts there)
+    assert 0 < record["base_rate"] < 1
+    assert model.config.confidence_base_rate == record["base_rate"]
     best = torch.load(calibrated.output / "best_model.pt", weights_only=True)
     assert best["model_config"]["confidence_temperature"] == temperature
     assert best["model_config"]["confidence_bias"] == record["bias"]

@@ -9,7 +9,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from yantra_gnn.cli.common import add_max_bytes_argument, read_source
-from yantra_gnn.defaults import DEFAULT_MODEL, DEFAULT_NUM_THREADS, DEFAULT_THRESHOLD, PRECISIONS
+from yantra_gnn.defaults import (
+    DEFAULT_MODEL,
+    DEFAULT_NUM_THREADS,
+    DEFAULT_PRIOR,
+    DEFAULT_THRESHOLD,
+    PRECISIONS,
+)
 from yantra_gnn.errors import ConfigError, YantraError
 
 if TYPE_CHECKING:
@@ -48,6 +54,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         f"{DEFAULT_THRESHOLD}; the confidence is calibrated)",
     )
     parser.add_argument(
+        "--prior",
+        type=_prior,
+        default=DEFAULT_PRIOR,
+        metavar="P|none",
+        help=f"share of correct programs you expect before reading one (default "
+        f"{DEFAULT_PRIOR}); the calibrated confidence is moved to it by Bayes' rule. 'none': "
+        "the confidence as calibrated, at the base rate of the model's validation "
+        "candidates (docs/model_card.md)",
+    )
+    parser.add_argument(
         "--embedding", action="store_true", help="include the 256-d embedding in --json output"
     )
     parser.add_argument(
@@ -68,6 +84,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_max_bytes_argument(parser)
 
 
+def _prior(text: str) -> float | None:
+    """``--prior``: a share in (0, 1), or ``none``."""
+    if text.strip().lower() == "none":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a share of correct programs in (0, 1) or 'none', got {text!r}"
+        ) from None
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1) (or 'none'), got {text!r}")
+    return value
+
+
 def run(args: argparse.Namespace) -> int:
     if args.top_k < 1:
         raise ConfigError(f"--top-k must be at least 1, got {args.top_k}")
@@ -82,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
         builder=CodeGraphBuilder(max_source_bytes=args.max_bytes),
         num_threads=args.threads,
         precision=args.precision,
+        prior=args.prior,
     )
     names: list[str] = []
     graphs: list[Data] = []
@@ -105,6 +137,7 @@ def run(args: argparse.Namespace) -> int:
                 **p.to_dict(args.top_k, include_embedding=args.embedding),
                 "likely_correct": p.likely_correct(args.threshold),
                 "threshold": args.threshold,
+                "prior": predictor.prior,
             }
             for name, p in zip(names, predictions, strict=True)
         ]

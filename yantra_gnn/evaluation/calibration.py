@@ -386,8 +386,9 @@ def calibration_report(
     temperature: float,
     bias: float = 0.0,
     num_bins: int = DEFAULT_CALIBRATION_BINS,
+    base_rate: float | None = None,
 ) -> dict[str, Any]:
-    """The model's confidence calibration on one set, three ways.
+    """The model's confidence calibration on one set, three ways (four with ``base_rate``).
 
     - ``uncalibrated``: the raw logits (``T = 1, b = 0``);
     - ``saved``: the model's own ``(T, b)`` (fitted on the training run's validation
@@ -423,5 +424,15 @@ def calibration_report(
         "nll": binary_nll(y, scaled),
         "reliability": reliability_bins(y, prob, num_bins),
     }
+    set_rate = float(y.mean()) if len(y) else 0.0
+    if base_rate is not None and 0.0 < set_rate < 1.0:
+        shift = math.log(set_rate / (1 - set_rate)) - math.log(base_rate / (1 - base_rate))
+        t, b = float(temperature), float(bias) + shift
+        views["rebased"] = {
+            **calibration_summary(y, z, t, b, num_bins),
+            "base_rate": float(base_rate),
+            "set_rate": set_rate,
+            "reliability": reliability_bins(y, apply_temperature(z, t, b), num_bins),
+        }
     views["num_samples"] = len(z)
     return views

@@ -289,6 +289,7 @@ def evaluate_systems(
                     system.confidence_temperature or 1.0,
                     system.confidence_bias or 0.0,
                     num_bins=num_bins,
+                    base_rate=system.confidence_base_rate,
                 )
         # Imports and bugs.
         for task, scores, truth, task_rows, names in (

@@ -174,6 +174,15 @@ def _calibration_lines(calibration: dict[str, Any] | None) -> list[str]:
             calibration["crossfit"],
         ),
     ]
+    if "rebased" in calibration:
+        rebased = calibration["rebased"]
+        rows.append(
+            (
+                f"saved calibration moved from its base rate {rebased['base_rate']:.3f} to "
+                f"this set's {rebased['set_rate']:.3f} (Bayes' rule; Predictor(prior=...))",
+                rebased,
+            )
+        )
     lines = [
         f"Confidence calibration of the model ({calibration['num_samples']} candidates; "
         "P = sigmoid(logit / T + b); the table above uses the saved T and b):",

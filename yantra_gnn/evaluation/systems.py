@@ -57,6 +57,8 @@ class SystemScores:
             calibration section.
         confidence_temperature: the temperature ``confidence_prob`` was made with.
         confidence_bias: the bias ``confidence_prob`` was made with (Platt scaling).
+        confidence_base_rate: the share of correct candidates that scaling was fitted at
+            (``None``: unknown).
         import_score: ``[n, V]`` scores over the model's import vocabulary.
         bug_score: ``[n, C]`` scores over the model's bug classes.
         node_score: per graph, ``[N_i]`` bug-location scores.
@@ -73,6 +75,7 @@ class SystemScores:
     confidence_logit: np.ndarray | None = None
     confidence_temperature: float | None = None
     confidence_bias: float | None = None
+    confidence_base_rate: float | None = None
 
 
 def model_scores(
@@ -121,6 +124,7 @@ def model_scores(
         confidence_logit=torch.cat(logits).numpy(),
         confidence_temperature=model.config.confidence_temperature,
         confidence_bias=model.config.confidence_bias,
+        confidence_base_rate=model.config.confidence_base_rate,
     )
 
 

@@ -96,6 +96,11 @@ class ModelConfig:
             as ``1.0``.
         confidence_bias: ``b`` of the same scaling (``0.0`` = uncalibrated and for files
             written before this field existed).
+        confidence_base_rate: the share of correct programs among the candidates the
+            scaling was fitted on (in (0, 1); ``None``: unknown, e.g. uncalibrated or
+            written before this field existed). The calibrated confidence is
+            P(correct) *at that base rate*; ``YantraGNN.confidence_probability(logit,
+            prior=p)`` moves it to another one (Bayes' rule on the odds).
     """
 
     in_channels: int = DEFAULT_IN_CHANNELS
@@ -112,6 +117,7 @@ class ModelConfig:
     import_evidence: bool = True
     confidence_temperature: float = 1.0
     confidence_bias: float = 0.0
+    confidence_base_rate: float | None = None
 
     def __post_init__(self) -> None:
         # Accept lists (e.g. from JSON or YAML) and store tuples, so the config stays
@@ -192,6 +198,19 @@ class ModelConfig:
         if isinstance(bias, bool) or not isinstance(bias, int | float) or not math.isfinite(bias):
             raise ConfigError(f"ModelConfig.confidence_bias must be a finite number, got {bias!r}")
         object.__setattr__(self, "confidence_bias", float(bias))
+        rate = self.confidence_base_rate
+        if rate is not None:
+            if (
+                isinstance(rate, bool)
+                or not isinstance(rate, int | float)
+                or not math.isfinite(rate)
+                or not 0 < rate < 1
+            ):
+                raise ConfigError(
+                    f"ModelConfig.confidence_base_rate must be a number in (0, 1) or null, "
+                    f"got {rate!r}"
+                )
+            object.__setattr__(self, "confidence_base_rate", float(rate))
         if not isinstance(self.import_evidence, bool):
             raise ConfigError(
                 f"ModelConfig.import_evidence must be true or false, got {self.import_evidence!r}"
@@ -213,8 +232,12 @@ class ModelConfig:
         return 2 * self.node_channels if self.pooling == "mean_max" else self.node_channels
 
     def to_dict(self) -> dict[str, Any]:
-        """The config as a JSON-able dict (tuples become lists)."""
-        return {
+        """The config as a JSON-able dict (tuples become lists).
+
+        ``confidence_base_rate`` is written only when known, so a model without it saves
+        the same dict as before the field existed.
+        """
+        values: dict[str, Any] = {
             "in_channels": self.in_channels,
             "layer_channels": list(self.layer_channels),
             "dropout": float(self.dropout),
@@ -230,6 +253,9 @@ class ModelConfig:
             "confidence_temperature": self.confidence_temperature,
             "confidence_bias": self.confidence_bias,
         }
+        if self.confidence_base_rate is not None:
+            values["confidence_base_rate"] = self.confidence_base_rate
+        return values
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> ModelConfig:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
 
@@ -123,7 +124,9 @@ class YantraGNN(nn.Module):
         if self.import_evidence is not None:
             self.import_evidence.reset_parameters()
 
-    def confidence_probability(self, confidence_logit: Tensor) -> Tensor:
+    def confidence_probability(
+        self, confidence_logit: Tensor, prior: float | None = None
+    ) -> Tensor:
         """P(correct) from raw confidence logits: ``sigmoid(logit / T + b)`` (Platt scaling).
 
         ``T`` is ``config.confidence_temperature`` and ``b`` ``config.confidence_bias``,
@@ -132,11 +135,47 @@ class YantraGNN(nn.Module):
         the plain sigmoid). ``T > 0``, so the ranking of the logits is kept. Every
         reported confidence (``Predictor``, ``yantra-gnn evaluate``) goes through here;
         the raw logits stay in ``ModelOutput.confidence_logit``.
+
+        The calibrated probability holds at the base rate of correct programs the scaling
+        was fitted at (``config.confidence_base_rate``). ``prior`` moves it to another
+        share ``p`` of correct programs by Bayes' rule on the odds: ``logit(p) -
+        logit(base rate)`` is added before the sigmoid (the ranking is unchanged). With
+        ``prior=0.5`` a confidence above one half means the program reads more like the
+        correct candidates than the failing ones.
+
+        Raises:
+            ConfigError: ``prior`` is not in (0, 1), or it is given for a model whose
+                base rate is unknown (uncalibrated, or saved before base rates were
+                recorded).
         """
         config = self.config
-        return torch.sigmoid(
-            confidence_logit / config.confidence_temperature + config.confidence_bias
-        )
+        scaled = confidence_logit / config.confidence_temperature + config.confidence_bias
+        if prior is not None:
+            scaled = scaled + self.prior_shift(prior)
+        return torch.sigmoid(scaled)
+
+    def prior_shift(self, prior: float) -> float:
+        """``logit(prior) - logit(config.confidence_base_rate)``: what
+        :meth:`confidence_probability` adds to the scaled logit for ``prior``.
+
+        Raises:
+            ConfigError: as :meth:`confidence_probability`.
+        """
+        if (
+            isinstance(prior, bool)
+            or not isinstance(prior, int | float)
+            or not math.isfinite(prior)
+            or not 0 < prior < 1
+        ):
+            raise ConfigError(f"prior must be a share of correct programs in (0, 1), got {prior!r}")
+        rate = self.config.confidence_base_rate
+        if rate is None:
+            raise ConfigError(
+                "this model does not record the base rate its confidence was calibrated "
+                "at (uncalibrated, or saved by an older yantra-gnn), so a prior cannot be "
+                "applied; use prior=None (the confidence as calibrated)"
+            )
+        return math.log(prior / (1 - prior)) - math.log(rate / (1 - rate))
 
     @property
     def device(self) -> torch.device:

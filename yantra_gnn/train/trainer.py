@@ -829,10 +829,17 @@ class Trainer:
                 bias,
                 record["candidates"],
             )
+        base_rate = float(y.mean())  # 0 < rate < 1: fit_platt needs both label values
+        record["base_rate"] = base_rate
         model.config = dataclasses.replace(
-            model.config, confidence_temperature=temperature, confidence_bias=bias
+            model.config,
+            confidence_temperature=temperature,
+            confidence_bias=bias,
+            confidence_base_rate=base_rate,
         )
-        set_checkpoint_temperature(self.output / BEST, temperature, record, bias=bias)
+        set_checkpoint_temperature(
+            self.output / BEST, temperature, record, bias=bias, base_rate=base_rate
+        )
         return record
 
 
