@@ -510,13 +510,14 @@ def test_a_syntax_only_model_predicts_as_it_was_trained(prepared_root, tmp_path,
     result = trainer.fit()
     assert trainer.model_config.edges == "syntax"
     assert TrainConfig.load(result.output / "config.yaml").model.edges == "syntax"
-    predictor = Predictor.from_pretrained(result.inference_model, device="cpu")
+    predictor = Predictor.from_pretrained(result.inference_model, device="cpu", prior=None)
     # The saved model is the trained one plus the calibration fitted after training.
     saved_config = predictor.model.config
     assert saved_config == dataclasses.replace(
         trainer.model_config,
         confidence_temperature=saved_config.confidence_temperature,
         confidence_bias=saved_config.confidence_bias,
+        confidence_base_rate=saved_config.confidence_base_rate,
     )
     best = YantraGNN(trainer.model_config)
     load_checkpoint(result.output / "best_model.pt", best)  # what training validated
