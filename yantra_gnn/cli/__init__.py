@@ -43,6 +43,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "yantra_gnn.cli.models",
         "the local model registry: list, show, add, promote, remove versioned models",
     ),
+    "learn": (
+        "yantra_gnn.cli.learn",
+        "update a model from tested programs streamed as JSON lines on stdin",
+    ),
     "serve": (
         "yantra_gnn.cli.serve",
         "keep a model loaded and answer predictions (JSON lines on stdio, or HTTP)",

@@ -64,6 +64,9 @@ TABLE_METRICS: tuple[str, ...] = (
     "bug_location_top1",
 )
 _PASSED = re.compile(r"passed (\d+)/(\d+)")
+#: The verdict of a program whose pass rate was reported without test counts
+#: (``yantra-gnn learn``'s ``"pass_rate"``).
+_PASS_RATE = re.compile(r"pass rate ([0-9]*\.?[0-9]+(?:e-?[0-9]+)?)")
 
 
 @dataclass(frozen=True)
@@ -82,12 +85,15 @@ class ContinueSource:
     replay_root: Path
 
 
-def recorded_training_data(model: str, path: Path) -> str | None:
+def recorded_training_data(
+    model: str, path: Path, *, registry: ModelRegistry | None = None
+) -> str | None:
     """The ``data`` a saved model was trained on, when it was recorded: the registry
-    card's ``training_data`` for a reference, else the training checkpoint's metadata
-    (the file itself when it is a checkpoint, else ``NAME.pt`` next to it)."""
+    card's ``training_data`` for a reference (in ``registry``, default the default
+    registry), else the training checkpoint's metadata (the file itself when it is a
+    checkpoint, else ``NAME.pt`` next to it)."""
     if parse_reference(model) is not None and not Path(model).expanduser().exists():
-        value = ModelRegistry().resolve(model).card.get("training_data")
+        value = (registry or ModelRegistry()).resolve(model).card.get("training_data")
         return str(value) if value else None
     checkpoint = path if path.suffix == ".pt" else path.with_suffix(".pt")
     if not checkpoint.is_file():
@@ -100,8 +106,14 @@ def recorded_training_data(model: str, path: Path) -> str | None:
     return str(value) if value else None
 
 
-def resolve_continue_source(config: TrainConfig) -> ContinueSource | None:
+def resolve_continue_source(
+    config: TrainConfig, *, registry: ModelRegistry | None = None
+) -> ContinueSource | None:
     """The model and earlier data of a continued run (``None`` when not continuing).
+
+    Args:
+        registry: where registry references are looked up (default: the default
+            registry, ``$YANTRA_MODELS_DIR`` or ``~/.yantra/models``).
 
     Raises:
         ConfigError: the model does not exist, or its earlier data is unknown or not a
@@ -110,13 +122,15 @@ def resolve_continue_source(config: TrainConfig) -> ContinueSource | None:
     if not config.continue_from:
         return None
     try:
-        path = resolve_model_path(config.continue_from)
+        path = resolve_model_path(config.continue_from, registry=registry)
     except CheckpointError as error:
         raise ConfigError(f"continue_from: {error}") from None
     if not path.is_file():
         raise ConfigError(f"continue_from: model file {path} does not exist")
     try:
-        replay = config.replay_data or recorded_training_data(config.continue_from, path)
+        replay = config.replay_data or recorded_training_data(
+            config.continue_from, path, registry=registry
+        )
     except CheckpointError as error:
         raise ConfigError(f"continue_from: {error}") from None
     if not replay:
@@ -141,12 +155,22 @@ def pass_rate(program: LabelledProgram) -> float:
     (``confidence``), and a program is a positive only when it passed every test it
     was run on, so a positive's pass rate is 1.0. A failing program's verdict names its
     first failure, not how many tests passed: it counts as 0.0 (below any threshold;
-    it is a negative anyway).
+    it is a negative anyway). A streamed program (``yantra-gnn learn``) records
+    ``passed K/N``, or ``pass rate R`` when it came with a rate only.
     """
     match = _PASSED.fullmatch(program.verdict)
     if match and int(match.group(2)) > 0:
         return int(match.group(1)) / int(match.group(2))
+    rate = _PASS_RATE.fullmatch(program.verdict)
+    if rate:
+        return float(rate.group(1))
     return 1.0 if program.confidence >= 0.5 else 0.0
+
+
+def meets_success_rule(rate: float, min_pass_rate: float) -> bool:
+    """The success-only rule: may a program with this pass rate be a positive of the
+    confidence and embedding heads? (Its pass rate is at least ``min_pass_rate``.)"""
+    return rate >= min_pass_rate
 
 
 def success_only(
@@ -158,7 +182,9 @@ def success_only(
     contrastive positives; one whose :func:`pass_rate` is below ``min_pass_rate`` is
     dropped. Negatives are kept.
     """
-    kept = [p for p in programs if p.confidence < 0.5 or pass_rate(p) >= min_pass_rate]
+    kept = [
+        p for p in programs if p.confidence < 0.5 or meets_success_rule(pass_rate(p), min_pass_rate)
+    ]
     return kept, len(programs) - len(kept)
 
 
@@ -229,6 +255,20 @@ def apply_success_only(loaders: DataLoaders, config: TrainConfig) -> tuple[DataL
 
 
 # ---------------------------------------------------------------------- comparison
+def old_validation_set(root: Path, config: TrainConfig) -> CodeContestsDataset:
+    """The earlier data's validation split (the "old validation set" of the comparison),
+    labelled with ``config.labels`` (its dataset cache is reused when the earlier run
+    used the same label settings)."""
+    return CodeContestsDataset(
+        root,
+        "val",
+        settings=config.labels,
+        import_min_count=config.import_min_count,
+        limit=config.limit,
+        progress=config.progress,
+    )
+
+
 def split_for(model: YantraGNN, dataset: LabelledGraphs) -> LabelledGraphs:
     """``dataset``'s programs with label columns in ``model``'s vocabularies (the dataset
     itself when they already are)."""
@@ -356,14 +396,7 @@ def finish_continuation(
     Returns:
         The report (also written to ``output/continue_report.json``).
     """
-    old_val = CodeContestsDataset(
-        source.replay_root,
-        "val",
-        settings=config.labels,
-        import_min_count=config.import_min_count,
-        limit=config.limit,
-        progress=config.progress,
-    )
+    old_val = old_validation_set(source.replay_root, config)
     old_model = load_model_for_inference(source.model_path, device="cpu")
     sets = compare_models(
         old_model,
