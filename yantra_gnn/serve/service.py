@@ -16,6 +16,7 @@ flight finish on the old model and none fails.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import signal
 import threading
@@ -253,8 +254,11 @@ class PredictionService:
                 None, "bad_request", f"a request is a JSON object, got {type(request).__name__}"
             )
         request_id = request.get("id")
-        if not (request_id is None or isinstance(request_id, str | int | float | bool)):
-            return error_answer(None, "bad_request", "id must be a string, a number or null")
+        if not (request_id is None or isinstance(request_id, str | int | float | bool)) or (
+            # NaN / Infinity / 1e999 parse, but cannot be written back as strict JSON
+            isinstance(request_id, float) and not math.isfinite(request_id)
+        ):
+            return error_answer(None, "bad_request", "id must be a string, a finite number or null")
         source = request.get("source")
         if source is None:
             return error_answer(request_id, "bad_request", 'missing field "source"')
