@@ -417,8 +417,8 @@ def test_labels_seed_is_the_run_seed():
 
 
 #: The options of the first layout's ``yantra-gnn train``, in order (``--import-evidence``,
-#: ``--calibrate``, ``--condefects``, ``--init-from``, ``--overwrite`` and ``--precision``
-#: came later).
+#: ``--calibrate``, ``--condefects``, ``--init-from``, ``--overwrite``, ``--precision``
+#: and ``--dist-timeout-s`` came later).
 FIRST_LAYOUT_OPTIONS = [
     "--data", "--output", "--epochs", "--batch-size", "--lr", "--weight-decay",
     "--weight-code", "--weight-confidence", "--weight-imports", "--weight-bugs",
@@ -429,7 +429,7 @@ FIRST_LAYOUT_OPTIONS = [
     "--label-max-mutants", "--label-timeout-s", "--import-min-count", "--num-threads", "--precision",
     "--progress", "--calibrate", "--condefects", "--init-from", "--import-lookup-init",
     "--overwrite", "--continue-from", "--replay-data", "--replay-size", "--continue-lr-scale",
-    "--min-pass-rate", "--promote-margin", "--promote-to",
+    "--min-pass-rate", "--promote-margin", "--promote-to", "--dist-timeout-s",
 ]  # fmt: skip
 
 

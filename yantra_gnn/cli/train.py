@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import types
 import typing
 from collections.abc import Callable
@@ -123,6 +124,8 @@ def run(args: argparse.Namespace) -> int:
 
     config = config_from_args(args)
     result = Trainer(config, resume=args.resume).fit()
+    if os.environ.get("RANK", "0") != "0":  # under torchrun the summary is rank 0's alone
+        return 130 if result.interrupted else 0
     print(
         f"{'interrupted' if result.interrupted else 'finished'} after epoch {result.epochs_run}"
         f"{' (early stop)' if result.stopped_early else ''}; best epoch {result.best_epoch} "

@@ -29,6 +29,19 @@ class GroupBatchSampler(Sampler[list[int]]):
     Each epoch, every group's items are shuffled and cut into chunks of ``per_group``;
     chunks are shuffled and packed into batches of ``batch_size``. Deterministic for a
     given ``seed`` and epoch (:meth:`set_epoch`).
+
+    **Distributed training** (``num_replicas`` > 1, one sampler per rank, the same
+    ``seed`` on every rank): every rank computes the same epoch's batches as above and
+    takes every ``num_replicas``-th one, starting at its ``rank``; step ``k`` of the
+    epoch is the batches ``k * num_replicas`` … ``k * num_replicas + num_replicas - 1``,
+    one per rank. So ``batch_size`` is per rank (the global batch is ``batch_size *
+    num_replicas``), each rank's batch is built exactly as a one-process batch (its
+    problems' chunks of ``per_group`` together), and the global batch of a step holds the
+    same programs as one batch of ``batch_size * num_replicas`` in one process. When the
+    batches do not divide evenly, the ranks left short take the epoch's first batches
+    again, so that every rank runs the same number of steps (a collective never waits
+    for a rank that has stopped); a step's global batch size is
+    :meth:`global_batch_sizes`.
     """
 
     def __init__(
@@ -38,6 +51,9 @@ class GroupBatchSampler(Sampler[list[int]]):
         per_group: int = 4,
         seed: int = 0,
         shuffle: bool = True,
+        *,
+        num_replicas: int = 1,
+        rank: int = 0,
     ) -> None:
         if batch_size < 1 or per_group < 1:
             raise DatasetError(
@@ -49,11 +65,28 @@ class GroupBatchSampler(Sampler[list[int]]):
         self.seed = seed
         self.shuffle = shuffle
         self.epoch = 0
+        self.num_replicas = 1
+        self.rank = 0
+        self.shard(num_replicas, rank)
 
     def set_epoch(self, epoch: int) -> None:
+        """Reshuffle for ``epoch`` (the batches are drawn from ``(seed, epoch)``)."""
         self.epoch = epoch
 
+    def shard(self, num_replicas: int, rank: int) -> None:
+        """Take the share of rank ``rank`` of ``num_replicas`` (1, 0: all batches).
+
+        Raises:
+            DatasetError: ``rank`` is not in ``0 … num_replicas - 1``.
+        """
+        if num_replicas < 1 or not 0 <= rank < num_replicas:
+            raise DatasetError(
+                f"rank must be in 0 … num_replicas - 1, got rank {rank} of {num_replicas}"
+            )
+        self.num_replicas, self.rank = num_replicas, rank
+
     def _batches(self) -> list[list[int]]:
+        """The epoch's batches over all ranks, in step order."""
         rng = random.Random(f"{self.seed}:{self.epoch}")
         members: dict[int, list[int]] = {}
         for index, group in enumerate(self.groups):
@@ -75,13 +108,24 @@ class GroupBatchSampler(Sampler[list[int]]):
                 current = current[self.batch_size :]
         if current:
             batches.append(current)
+        if self.num_replicas > 1 and batches:
+            short = -len(batches) % self.num_replicas
+            batches += [batches[i % len(batches)] for i in range(short)]
         return batches
 
+    def global_batch_sizes(self) -> list[int]:
+        """Programs per step of this epoch over all ranks (one entry per step)."""
+        batches = self._batches()
+        return [
+            sum(len(batch) for batch in batches[start : start + self.num_replicas])
+            for start in range(0, len(batches), self.num_replicas)
+        ]
+
     def __iter__(self) -> Iterator[list[int]]:
-        return iter(self._batches())
+        return iter(self._batches()[self.rank :: self.num_replicas])
 
     def __len__(self) -> int:
-        return len(self._batches())
+        return len(self._batches()[self.rank :: self.num_replicas])
 
 
 @dataclass(frozen=True)
@@ -122,6 +166,8 @@ def create_dataloaders(
     sandbox_cache: str | os.PathLike[str] | None = SANDBOX_CACHE_DIR,
     extra_train: Sequence[LabelledProgram] = (),
     extra_name: str = "extra",
+    num_replicas: int = 1,
+    rank: int = 0,
 ) -> DataLoaders:
     """Train and validation ``DataLoader``\\ s over :class:`CodeContestsDataset`.
 
@@ -145,6 +191,9 @@ def create_dataloaders(
             training split with its label vocabularies (:meth:`LabelledGraphs.combine`);
             their problems are groups of their own.
         extra_name: what the extra programs are, for logs and progress bars.
+        num_replicas, rank: distributed training: the training loader gives this rank
+            its share of the batches (:class:`GroupBatchSampler`; ``batch_size`` is per
+            rank). The validation loader is not split.
     """
     train_set, val_set = (
         CodeContestsDataset(
@@ -168,7 +217,14 @@ def create_dataloaders(
             progress=progress,
         )
         train_set = LabelledGraphs.combine([train_set, extra])
-    sampler = GroupBatchSampler(train_set.groups, batch_size, per_group=per_group, seed=seed)
+    sampler = GroupBatchSampler(
+        train_set.groups,
+        batch_size,
+        per_group=per_group,
+        seed=seed,
+        num_replicas=num_replicas,
+        rank=rank,
+    )
     return DataLoaders(
         train=DataLoader(train_set, batch_sampler=sampler, num_workers=num_workers),
         val=DataLoader(val_set, batch_size=batch_size, shuffle=False, num_workers=num_workers),

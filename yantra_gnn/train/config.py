@@ -200,6 +200,8 @@ HELP: dict[str, str] = {
     "lets a continued model be promoted",
     "promote_to": "registry name to register a continued model in; promoted to production "
     "only within --promote-margin (unset: no registration)",
+    "dist_timeout_s": "under torchrun: seconds a rank waits for the others in a collective "
+    "(rank 0's validation and checkpoints included) before it fails instead of hanging",
 }
 
 
@@ -304,6 +306,11 @@ class TrainConfig:
         promote_to: register the continued model as the next version of this registry
             name, and point its ``production`` alias at it when ``promote_margin``
             allows. ``None``: no registration.
+        dist_timeout_s: distributed training (``torchrun``, ``docs/training.md``): how
+            long a rank waits for the others in a collective before it fails with an
+            error instead of hanging (a dead or stuck peer). The other ranks wait while
+            rank 0 validates and writes checkpoints each epoch, so it must exceed that.
+            Ignored in one process.
     """
 
     data: str | None = None
@@ -347,6 +354,7 @@ class TrainConfig:
     min_pass_rate: float = 0.9
     promote_margin: float = 0.02
     promote_to: str | None = None
+    dist_timeout_s: float = 1800.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -395,6 +403,8 @@ class TrainConfig:
             raise ConfigError(f"scheduler_factor must be in (0, 1), got {self.scheduler_factor!r}")
         if self.scheduler_patience < 0 or self.early_stopping_patience < 1:
             raise ConfigError("scheduler_patience must be >= 0 and early_stopping_patience >= 1")
+        if not isinstance(self.dist_timeout_s, int | float) or not self.dist_timeout_s > 0:
+            raise ConfigError(f"dist_timeout_s must be > 0 seconds, got {self.dist_timeout_s!r}")
         if not self.grad_clip > 0 or not self.temperature > 0:
             raise ConfigError("grad_clip and temperature must be > 0")
         for name, kind in SECTIONS.items():
@@ -573,7 +583,14 @@ RESUME_MUST_MATCH: tuple[str, ...] = (
 )
 #: Settings that say where a run writes and how it reports, not what it learns: a
 #: resumed run may change them without a word.
-RESUME_IGNORED: tuple[str, ...] = ("output", "overwrite", "progress", "log_every", "extra")
+RESUME_IGNORED: tuple[str, ...] = (
+    "output",
+    "overwrite",
+    "progress",
+    "log_every",
+    "dist_timeout_s",
+    "extra",
+)
 #: Settings holding a path: compared after ``~`` is expanded and the path resolved.
 _PATH_SETTINGS = ("data", "condefects", "init_from", "continue_from", "replay_data")
 

@@ -33,7 +33,7 @@ from yantra_gnn.data.dataset import ORIGINS, LabelledGraphs
 from yantra_gnn.data.loader import DataLoaders, create_dataloaders
 from yantra_gnn.datasets import condefects as condefects_data
 from yantra_gnn.datasets.codecontests import bundled_sample_path, prepare_from_file
-from yantra_gnn.device import batch_to_device, precision_context, resolve_device
+from yantra_gnn.device import batch_to_device, precision_context
 from yantra_gnn.errors import ConfigError, DatasetError, MissingDependencyError
 from yantra_gnn.evaluation.calibration import (
     CONFIDENCE_ORIGINS,
@@ -61,6 +61,7 @@ from yantra_gnn.train.continue_training import (
     resolve_continue_source,
     success_only,
 )
+from yantra_gnn.train.distributed import data_parallel, epoch_seed, setup_distributed
 from yantra_gnn.train.import_lookup import initialise_import_lookup
 from yantra_gnn.train.losses import LossWeights, MultiTaskLoss, positive_class_weights
 from yantra_gnn.train.metrics import collect_predictions, headline_metrics, validation_score
@@ -351,22 +352,26 @@ class Trainer:
         # The config as the run keeps it (config.yaml, checkpoints): ``overwrite`` acted
         # once, when the run started, so `--config OUTPUT/config.yaml --resume last` works.
         self.saved_config = dataclasses.replace(config, overwrite=False)
-        self.device = resolve_device(config.device)
+        #: This process's place in a ``torchrun`` job (rank 0 of 1 in a plain run) and
+        #: its device (``cuda:LOCAL_RANK`` on GPUs): :mod:`yantra_gnn.train.distributed`.
+        self.dist, self.device = setup_distributed(config.device, config.dist_timeout_s)
         if config.num_threads:
             torch.set_num_threads(config.num_threads)
         seed_everything(config.seed)
-        if loaders is None:
-            self.data_root, self.is_sample = resolve_data(config)
-        else:
-            self.data_root, self.is_sample = Path(data_name or "custom"), False
-        if "data" in saved and saved["data"] != str(self.data_root):
-            raise ConfigError(
-                f"cannot resume from {self.resume_path}: it was trained on {saved['data']}, "
-                f"and this run would train on {self.data_root}; resume with the same data "
-                "(--data), or start a new run in another --output"
-            )
-        if loaders is None:
-            loaders = self._loaders()
+        # Rank 0 labels and caches a new dataset; the other ranks then load its cache.
+        with self.dist.main_first():
+            if loaders is None:
+                self.data_root, self.is_sample = resolve_data(config)
+            else:
+                self.data_root, self.is_sample = Path(data_name or "custom"), False
+            if "data" in saved and saved["data"] != str(self.data_root):
+                raise ConfigError(
+                    f"cannot resume from {self.resume_path}: it was trained on "
+                    f"{saved['data']}, and this run would train on {self.data_root}; resume "
+                    "with the same data (--data), or start a new run in another --output"
+                )
+            if loaders is None:
+                loaders = self._loaders()
         self.epochs = config.epochs or (SAMPLE_EPOCHS if self.is_sample else FULL_EPOCHS)
         self.train_set, self.val_set = loaders.train_set, loaders.val_set
         #: ``sha256:HEX`` of the training and validation programs and their labels,
@@ -378,6 +383,8 @@ class Trainer:
                 "use more problems (--limit) or check the data"
             )
         self.sampler = loaders.sampler
+        # Each rank trains on its share of the batches: batch_size is per rank.
+        self.sampler.shard(self.dist.world_size, self.dist.rank)
         self.train_loader, self.val_loader = loaders.train, loaders.val
         self._build_model_and_optimizer()
         self.initialisation: dict[str, Any] | None = None
@@ -390,6 +397,20 @@ class Trainer:
             self.import_lookup = initialise_import_lookup(self.model, self.train_set)
         if resume:
             self._resume(resume)
+        saved_world = int(saved.get("world_size", 1))
+        if resume and saved_world != self.dist.world_size:
+            logger.warning(
+                "resuming a run of %d process(es) with %d: the global batch (batch_size x "
+                "processes) and the batches of each step change from here on",
+                saved_world,
+                self.dist.world_size,
+            )
+        #: The model a training step runs: ``DistributedDataParallel`` around
+        #: ``self.model`` under torchrun (gradients averaged over the ranks), else the
+        #: model itself. Checkpoints, validation and calibration use ``self.model``.
+        self.step_model: torch.nn.Module = self.model
+        if self.dist.enabled:
+            self.step_model = data_parallel(self.model, self.device)
 
     def _loaders(self) -> DataLoaders:
         config = self.config
@@ -413,7 +434,7 @@ class Trainer:
             per_group=config.per_group,
             seed=config.seed,
             limit=config.limit,
-            progress=config.progress,
+            progress=config.progress and self.dist.is_main,
         )
         if self.continue_source is not None:
             loaders, dropped = apply_success_only(loaders, config)
@@ -542,6 +563,8 @@ class Trainer:
                 },
                 "edges": self.config.model.edges,
                 "train_config": self.saved_config.to_dict(),
+                # written under torchrun only: a resume with another count is warned of
+                **({"world_size": self.dist.world_size} if self.dist.enabled else {}),
             },
             scheduler=self.scheduler,
             extra_state={
@@ -556,23 +579,43 @@ class Trainer:
 
     # ------------------------------------------------------------------ loop
     def train_epoch(self, epoch: int) -> dict[str, float]:
-        self.model.train()
+        """One epoch of training; the mean loss per graph of each part.
+
+        Under torchrun each rank runs its share of the batches; the returned means are
+        over the graphs of all ranks. A rank's loss is scaled by its share of the step's
+        global batch (``n_rank * world_size / n_step``) before ``backward``, so that the
+        gradient DDP averages is the per-graph mean over the global batch even when the
+        ranks' batches differ in size (the epoch's last batch). Losses that are means
+        over a batch's graphs (confidence BCE, imports) are then the one-process
+        gradient of that global batch; the others (contrastive, ranking, bugs, bug
+        location) are computed over each rank's own batch (``docs/training.md``).
+        """
+        self.step_model.train()
         self.sampler.set_epoch(epoch)
+        step_sizes: list[int] = []
+        if self.dist.enabled:
+            step_sizes = self.sampler.global_batch_sizes()
+            # each rank its own dropout masks, the same ones again on resume
+            torch.manual_seed(epoch_seed(self.config.seed, epoch, self.dist.rank))
         totals = dict.fromkeys(("loss", *LOSS_PARTS), 0.0)
         graphs = 0
         bar = tqdm(
             self.train_loader,
             desc=f"epoch {epoch + 1}/{self.epochs}",
-            disable=not self.config.progress,
+            disable=not self.config.progress or not self.dist.is_main,
             leave=False,
         )
         for step, batch in enumerate(bar, 1):
             batch = batch_to_device(batch, self.device)
             with precision_context(self.config.precision, self.device):
-                output = self.model(batch)
+                output = self.step_model(batch)
                 loss, parts = self.loss(output, batch)
             self.optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            if step_sizes:
+                share = batch.num_graphs * self.dist.world_size / step_sizes[step - 1]
+                (loss * share).backward()
+            else:
+                loss.backward()
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
             self.optimizer.step()
             n = batch.num_graphs
@@ -590,6 +633,10 @@ class Trainer:
                     loss.item(),
                     ", ".join(f"{k} {v:.3f}" for k, v in parts.items()),
                 )
+        if self.dist.enabled:
+            names = list(totals)
+            summed = self.dist.all_reduce_sum([totals[name] for name in names] + [graphs])
+            totals, graphs = dict(zip(names, summed[:-1], strict=True)), int(summed[-1])
         return {name: value / max(graphs, 1) for name, value in totals.items()}
 
     @torch.no_grad()
@@ -614,9 +661,18 @@ class Trainer:
         return losses, headline_metrics(collect_predictions(outputs))
 
     def fit(self) -> TrainResult:
-        self.output.mkdir(parents=True, exist_ok=True)
-        previous_run = self._clear_output()
-        self.saved_config.save(self.output / "config.yaml")
+        """Train, validate every epoch, checkpoint, calibrate the best model.
+
+        Under torchrun every rank trains; rank 0 alone validates (the others wait for
+        its numbers, so that all ranks step the scheduler and stop early together),
+        writes the output folder and calibrates.
+        """
+        main = self.dist.is_main
+        previous_run = None
+        if main:
+            self.output.mkdir(parents=True, exist_ok=True)
+            previous_run = self._clear_output()
+            self.saved_config.save(self.output / "config.yaml")
         logger.info(
             "training on %s: %d train / %d val graphs (%d / %d problems), %d epochs, device %s, "
             "%s parameters",
@@ -636,7 +692,8 @@ class Trainer:
             while epoch < self.epochs:
                 started = time.perf_counter()
                 train = self.train_epoch(epoch)
-                val, metrics = self.validate()
+                # rank 0 validates; every rank continues with its numbers
+                val, metrics = self.dist.broadcast(self.validate() if main else None)
                 epoch += 1
                 train_loss, val_loss = train["loss"], val["loss"]
                 self.scheduler.step(val_loss)
@@ -658,7 +715,8 @@ class Trainer:
                     **{f"val_{k}": v for k, v in metrics.items()},
                 }
                 self.history.append(row)
-                self._append_metrics(row)
+                if main:
+                    self._append_metrics(row)
                 logger.info(
                     "epoch %d/%d: train loss %.4f, val loss %.4f%s | %s | %.1fs",
                     epoch,
@@ -669,11 +727,8 @@ class Trainer:
                     ", ".join(f"{k} {v:.3f}" for k, v in metrics.items()),
                     row["seconds"],
                 )
-                if improved:
-                    self._save(epoch, train_loss, val_loss, self.output / BEST)
-                if epoch % self.config.checkpoint_every == 0:
-                    self._save(epoch, train_loss, val_loss, self.output / f"epoch_{epoch:03d}.pt")
-                self._save(epoch, train_loss, val_loss, self.output / LAST)
+                if main:
+                    self._save_epoch(epoch, train_loss, val_loss, improved)
                 if self.epochs_without_improvement >= self.config.early_stopping_patience:
                     stopped_early = True
                     logger.info(
@@ -687,6 +742,58 @@ class Trainer:
                 self.output / LAST,
                 epoch,
             )
+        except RuntimeError as error:
+            if not self.dist.enabled:
+                raise
+            # Under torchrun mostly a peer that died or stopped answering (a collective
+            # fails at once on a closed connection, or after dist_timeout_s): this rank
+            # stops too, and torchrun ends the job.
+            logger.error(
+                "rank %d of %d stopped in epoch %d (%s); %s holds the state after epoch "
+                "%d: continue the job with --resume last",
+                self.dist.rank,
+                self.dist.world_size,
+                epoch + 1,
+                str(error).splitlines()[0][:300] if str(error) else type(error).__name__,
+                self.output / LAST,
+                epoch,
+            )
+            raise
+        # rank 0 finishes the run; the other ranks wait for it and report the same
+        inference, calibration, continuation, previous_run = self.dist.broadcast(
+            (*self._finish(), previous_run) if main else None
+        )
+        self.dist.close()
+        return TrainResult(
+            output=self.output,
+            epochs_run=epoch,
+            best_epoch=self.best_epoch,
+            best_val_loss=self.best_val_loss,
+            stopped_early=stopped_early,
+            interrupted=interrupted,
+            history=self.history,
+            inference_model=inference,
+            calibration=calibration,
+            previous_run=previous_run,
+            continuation=continuation,
+        )
+
+    def _save_epoch(self, epoch: int, train_loss: float, val_loss: float, improved: bool) -> None:
+        """The checkpoints of a finished epoch: best, every ``checkpoint_every``, last."""
+        if improved:
+            self._save(epoch, train_loss, val_loss, self.output / BEST)
+        if epoch % self.config.checkpoint_every == 0:
+            self._save(epoch, train_loss, val_loss, self.output / f"epoch_{epoch:03d}.pt")
+        self._save(epoch, train_loss, val_loss, self.output / LAST)
+
+    def _finish(self) -> tuple[Path | None, dict[str, Any] | None, dict[str, Any] | None]:
+        """After the last epoch: calibrate the best model, save it for inference, write a
+        continued run's report and the plot.
+
+        Returns:
+            ``(inference model, calibration, continuation report)``, each ``None`` when
+            not made.
+        """
         inference = None
         calibration = None
         continuation = None
@@ -709,19 +816,7 @@ class Trainer:
                 )
         if self.history:
             self._plot()
-        return TrainResult(
-            output=self.output,
-            epochs_run=epoch,
-            best_epoch=self.best_epoch,
-            best_val_loss=self.best_val_loss,
-            stopped_early=stopped_early,
-            interrupted=interrupted,
-            history=self.history,
-            inference_model=inference,
-            calibration=calibration,
-            previous_run=previous_run,
-            continuation=continuation,
-        )
+        return inference, calibration, continuation
 
     def selection_value(self, val_loss: float, metrics: dict[str, float]) -> float:
         """The quantity ``TrainConfig.select_by`` names, oriented so that higher is better
