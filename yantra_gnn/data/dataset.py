@@ -54,6 +54,7 @@ from yantra_gnn.labels.labelling import (
     label_problems,
     python3_sources,
 )
+from yantra_gnn.labels.prepare import read_labelled, usable_manifest
 from yantra_gnn.sandbox import ResultCache
 from yantra_gnn.schema import FEATURE_DIM, FORWARD_EDGE_TYPES, NUM_EDGE_TYPES
 
@@ -831,6 +832,9 @@ class CodeContestsDataset(LabelledGraphs):
                     f"{path} does not exist: {self._root} is not a prepared dataset; run "
                     f"`yantra-gnn download --output {self._root}` (add `--from FILE` offline)"
                 )
+        # Problems labelled beforehand (`yantra-gnn download --label`), when they match.
+        self.prelabelled = usable_manifest(self._root, split, self.settings)
+        prelabelled = {"prelabelled": self.prelabelled[1]} if self.prelabelled else {}
         key = json.dumps(
             {
                 "format": _CACHE_FORMAT,
@@ -840,6 +844,7 @@ class CodeContestsDataset(LabelledGraphs):
                 "import_min_count": import_min_count,
                 "limit": limit,
                 "raw": _file_digest(raw),
+                **prelabelled,
             },
             sort_keys=True,
         )
@@ -930,10 +935,15 @@ class CodeContestsDataset(LabelledGraphs):
             self.split,
             self.cache_path,
         )
-        cache = ResultCache(self.sandbox_cache) if self.sandbox_cache else None
-        programs, stats = label_problems(
-            rows, self.settings, cache=cache, workers=self.workers, progress=self.progress
-        )
+        if self.prelabelled is not None:
+            logger.info("using the problems labelled beforehand in %s", self.prelabelled[0])
+            programs, stats = read_labelled(self.prelabelled[0], limit=self.limit)
+        else:
+            logger.info("labelling in-process (no matching %s)", self._root / "labelled")
+            cache = ResultCache(self.sandbox_cache) if self.sandbox_cache else None
+            programs, stats = label_problems(
+                rows, self.settings, cache=cache, workers=self.workers, progress=self.progress
+            )
         self.group_names = sorted({p.problem for p in programs})
         items, kept, unlocated = graph_items(
             programs,

@@ -1,0 +1,188 @@
+"""Labelling problem by problem on executors: same bytes everywhere, resumable, used by
+the dataset (yantra_gnn.labels.prepare, yantra_gnn.labels.executors)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+from crashing_work import always_crash, crash_once
+from yantra_test_helpers import DOUBLE, MAX_PAIR, NO_TESTS
+
+from yantra_gnn.errors import DatasetError
+from yantra_gnn.labels.executors import LocalExecutor, WorkFailedError
+from yantra_gnn.labels.labelling import LabelSettings
+from yantra_gnn.labels.prepare import (
+    MANIFEST_FILE,
+    decode_result,
+    label_prepared_split,
+    label_split,
+    labelled_dir,
+    read_labelled,
+    result_name,
+    usable_manifest,
+)
+
+#: Few tests, mutants and rewrites: the three problems cost about 12 sandbox programs.
+TINY = LabelSettings(
+    timeout_s=2.0,
+    max_tests=2,
+    mutants_per_class=1,
+    max_mutants_per_solution=2,
+    rewrite_kinds=("rename_variables",),
+)
+
+
+def _write_split_files(root: Path) -> Path:
+    root.mkdir(parents=True)
+    rows = [DOUBLE, MAX_PAIR, NO_TESTS]
+    (root / "train.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    (root / "val.jsonl").write_text(json.dumps(dict(MAX_PAIR, name="max_pair_val")) + "\n")
+    return root
+
+
+def _tree(directory: Path) -> dict[str, str]:
+    return {
+        path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(directory.iterdir())
+    }
+
+
+@pytest.fixture(scope="module")
+def labelled_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A prepared dataset whose two splits were labelled with one local worker."""
+    root = _write_split_files(tmp_path_factory.mktemp("labelled") / "prepared")
+    executor = LocalExecutor(1)
+    for split in ("train", "val"):
+        stats = label_prepared_split(root, split, TINY, executor=executor)
+        assert stats.labelled == stats.problems and stats.reused == 0
+    return root
+
+
+def test_result_files_and_manifest(labelled_root: Path) -> None:
+    directory = labelled_dir(labelled_root, "train")
+    manifest = json.loads((directory / MANIFEST_FILE).read_text())
+    assert [entry["name"] for entry in manifest["problems"]] == ["double", "max_pair", "untested"]
+    assert manifest["settings_digest"] == TINY.digest()
+    assert manifest["source"]["file"] == "train.jsonl"
+    assert manifest["counts"]["problems_without_tests"] == 1
+    for entry in manifest["problems"]:
+        data = (directory / entry["file"]).read_bytes()
+        assert entry["file"] == result_name(entry["name"])
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"]
+        assert len(decode_result(data)["programs"]) == entry["programs"]
+    programs, stats = read_labelled(directory)
+    assert len(programs) == manifest["counts"]["programs"] > 0
+    assert {p.origin for p in programs} >= {"solution", "incorrect_solution", "mutant"}
+    assert stats.problems == 3 and stats.programs_run == manifest["counts"]["programs_run"]
+
+
+def test_two_local_workers_write_the_same_bytes(labelled_root: Path, tmp_path: Path) -> None:
+    root = _write_split_files(tmp_path / "prepared")
+    stats = label_prepared_split(root, "train", TINY, executor=LocalExecutor(2))
+    assert stats.labelled == 3
+    assert _tree(labelled_dir(root, "train")) == _tree(labelled_dir(labelled_root, "train"))
+
+
+def test_a_dask_cluster_writes_the_same_bytes(labelled_root: Path, tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    from yantra_gnn.labels.executors import DaskExecutor
+
+    root = _write_split_files(tmp_path / "prepared")
+    # Two single-threaded worker processes (daemonic, started by Dask's nannies): the
+    # sandbox runs every program of a problem from inside them.
+    with DaskExecutor(workers=2) as executor:
+        assert len(executor.client.scheduler_info()["workers"]) == 2
+        stats = label_prepared_split(root, "train", TINY, executor=executor)
+        # A worker that dies mid-task: Dask's nanny restarts it, the task runs again.
+        marker = str(tmp_path / "dask-marker")
+        assert list(executor.map_unordered(crash_once, [marker])) == [(marker, "dask-marker")]
+    assert stats.labelled == 3 and stats.programs_run > 0
+    assert _tree(labelled_dir(root, "train")) == _tree(labelled_dir(labelled_root, "train"))
+
+
+def test_a_rerun_redoes_only_missing_or_damaged_problems(
+    labelled_root: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    root = tmp_path / "prepared"
+    shutil.copytree(labelled_root, root)
+    directory = labelled_dir(root, "train")
+    (directory / result_name("untested")).unlink()  # killed before it was written
+    damaged = directory / result_name("max_pair")
+    damaged.write_bytes(damaged.read_bytes().replace(b'"confidence":1.0', b'"confidence":0.0', 1))
+    (directory / MANIFEST_FILE).unlink()  # the killed run never wrote one
+    with caplog.at_level(logging.WARNING, logger="yantra_gnn.labels.prepare"):
+        stats = label_prepared_split(root, "train", TINY, executor=LocalExecutor(1))
+    assert "fails its checksum" in caplog.text
+    assert (stats.labelled, stats.reused, stats.problems) == (2, 1, 3)
+    assert _tree(directory) == _tree(labelled_dir(labelled_root, "train"))
+    again = label_prepared_split(root, "train", TINY, executor=LocalExecutor(1))
+    assert (again.labelled, again.reused) == (0, 3)
+
+
+def test_bad_rows_and_problems_without_tests(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    rows = [{"name": 3}, NO_TESTS]
+    with caplog.at_level(logging.WARNING, logger="yantra_gnn.labels.prepare"):
+        stats = label_split(rows, tmp_path / "out", TINY, executor=LocalExecutor(1))
+    assert "skipping row 1: 'name' is not a non-empty string" in caplog.text
+    assert "problem 'untested' has no tests" in caplog.text
+    assert (stats.problems, stats.bad_rows, stats.programs) == (1, 1, 0)
+    manifest = json.loads((tmp_path / "out" / MANIFEST_FILE).read_text())
+    assert manifest["bad_rows"] == [
+        {"location": "row 1", "reason": "'name' is not a non-empty string"}
+    ]
+    with pytest.raises(DatasetError, match="row 1: 'name' is not a non-empty string"):
+        label_split(rows, tmp_path / "fail", TINY, executor=LocalExecutor(1), on_bad_row="fail")
+    with pytest.raises(DatasetError, match="'untested' appears twice"):
+        label_split([NO_TESTS, NO_TESTS], tmp_path / "twice", TINY, executor=LocalExecutor(1))
+
+
+def test_a_crashed_local_worker_is_replaced_and_its_problem_retried(tmp_path: Path) -> None:
+    executor = LocalExecutor(1, attempts=3)
+    markers = [str(tmp_path / name) for name in ("a", "b")]
+    done = dict(executor.map_unordered(crash_once, markers, max_in_flight=1))
+    assert done == {markers[0]: "a", markers[1]: "b"}
+    assert executor.pools_made == 3  # each item's first run killed its pool
+    with pytest.raises(WorkFailedError, match="'x' failed 2 time"):
+        list(LocalExecutor(1, attempts=2).map_unordered(always_crash, ["x"]))
+
+
+def test_the_dataset_uses_prelabelled_problems(
+    labelled_root: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from yantra_gnn.data import dataset as dataset_module
+    from yantra_gnn.data.dataset import CodeContestsDataset
+
+    root = tmp_path / "prepared"
+    shutil.copytree(labelled_root, root)
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise AssertionError("labelled in-process")
+
+    monkeypatch.setattr(dataset_module, "label_problems", fail)
+    options = {"import_min_count": 1, "sandbox_cache": None, "progress": False}
+    with caplog.at_level(logging.INFO, logger="yantra_gnn.data.dataset"):
+        train = CodeContestsDataset(root, "train", settings=TINY, **options)
+    assert "using the problems labelled beforehand" in caplog.text
+    programs, _ = read_labelled(labelled_dir(root, "train"))
+    assert train.programs == programs and len(train) == len(programs)
+    manifest = usable_manifest(root, "train", TINY)
+    assert manifest is not None
+    # Other settings, or a changed split file: the manifest is not used, the cache key differs.
+    assert usable_manifest(root, "train", LabelSettings()) is None
+    with pytest.raises(AssertionError, match="labelled in-process"):
+        CodeContestsDataset(root, "train", settings=LabelSettings(max_tests=2), **options)
+    with (root / "train.jsonl").open("a") as handle:
+        handle.write("\n")
+    assert usable_manifest(root, "train", TINY) is None
+    with pytest.raises(AssertionError, match="labelled in-process"):
+        CodeContestsDataset(root, "train", settings=TINY, **options)
