@@ -22,6 +22,10 @@ from yantra_gnn.version import __version__
 COMMANDS: dict[str, tuple[str, str]] = {
     "graph": ("yantra_gnn.cli.graph", "build the AST + dataflow graph of a Python file"),
     "download": ("yantra_gnn.cli.download", "download and prepare CodeContests"),
+    "shard": (
+        "yantra_gnn.cli.shard",
+        "write a prepared dataset's graphs as shards for streaming training",
+    ),
     "sandbox": (
         "yantra_gnn.cli.sandbox",
         "run a Python program in the sandbox (optionally judge its output)",
