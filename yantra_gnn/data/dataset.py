@@ -10,6 +10,14 @@ The cache file name carries a key of everything that changes the result: the fea
 spec version, the label settings, the import vocabulary settings and the raw files'
 contents. A changed setting processes again; an unreadable cache is rebuilt.
 
+With a prepared split labelled beforehand (``yantra-gnn download --label``), the labels
+and the graphs come from ``root/labelled/{split}``: the workers that labelled each
+problem also built its graphs (:func:`~yantra_gnn.labels.prepare.encode_graphs`), and
+the dataset only attaches the labels that depend on its vocabularies and groups
+(:func:`labelled_items`), giving the items :func:`graph_items` would build, bit for bit.
+Graphs of another feature spec, or missing or damaged, are built here instead (the
+reason is logged).
+
 The cache proves its integrity: a SHA-256 of its bytes is written beside it
 (``NAME.pt.sha256``, in ``sha256sum`` format) and checked on every load, and its items
 are checked (:func:`validate_items`: edge indices within the graph, edge types of the
@@ -31,7 +39,7 @@ import os
 import pickle
 import zlib
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import IO, Any, cast
@@ -43,7 +51,7 @@ from tqdm.auto import tqdm
 
 from yantra_gnn.errors import DatasetError, SourceError
 from yantra_gnn.files import atomic_write, atomic_write_text
-from yantra_gnn.graph import FEATURE_SPEC_VERSION, CodeGraphBuilder, pack_features
+from yantra_gnn.graph import FEATURE_SPEC_VERSION, CodeGraphBuilder
 from yantra_gnn.graph.features import unpack_features
 from yantra_gnn.home import SANDBOX_CACHE_DIR
 from yantra_gnn.labels import mutate
@@ -54,7 +62,13 @@ from yantra_gnn.labels.labelling import (
     label_problems,
     python3_sources,
 )
-from yantra_gnn.labels.prepare import read_labelled, usable_manifest
+from yantra_gnn.labels.prepare import (
+    GRAPH_TENSORS,
+    program_graph,
+    read_labelled,
+    read_prebuilt_graphs,
+    usable_manifest,
+)
 from yantra_gnn.sandbox import ResultCache
 from yantra_gnn.schema import FEATURE_DIM, FORWARD_EDGE_TYPES, NUM_EDGE_TYPES
 
@@ -584,18 +598,19 @@ def decode_items(packed: Mapping[str, Any]) -> list[dict[str, torch.Tensor]]:
     return [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
 
 
-def graph_items(
-    programs: Sequence[LabelledProgram],
+def labelled_items(
+    graphs: Iterable[tuple[LabelledProgram, Mapping[str, torch.Tensor] | str]],
     import_vocab: Sequence[str],
     bug_classes: Sequence[str],
     group_names: Sequence[str],
-    *,
-    desc: str = "graphs",
-    progress: bool = True,
 ) -> tuple[list[dict[str, torch.Tensor]], list[LabelledProgram], int]:
-    """The stored items of ``programs`` (graphs built with ``strip_imports=True``).
+    """The stored items of programs whose graphs are built: each graph's tensors (those
+    of :func:`~yantra_gnn.labels.prepare.program_graph`) with the program's labels.
 
-    A program without a graph (empty, too large) is left out with a warning.
+    Args:
+        graphs: ``(program, its graph tensors)``, or ``(program, why it has no graph)``
+            for a program left out with a warning.
+        import_vocab, bug_classes, group_names: the label columns and the groups.
 
     Returns:
         ``(items, the programs kept, mutants whose span matched no node)``.
@@ -603,14 +618,11 @@ def graph_items(
     group_of = {name: i for i, name in enumerate(group_names)}
     import_index = {name: i for i, name in enumerate(import_vocab)}
     bug_index = {name: i for i, name in enumerate(bug_classes)}
-    builder = CodeGraphBuilder()
     items, kept = [], []
     unlocated = 0
-    for program in tqdm(programs, desc=desc, disable=not progress):
-        try:
-            data = builder.build(program.source, strip_imports=True)
-        except SourceError as error:
-            logger.warning("skipping a program of %s: %s", program.problem, error)
+    for program, graph in graphs:
+        if isinstance(graph, str):
+            logger.warning("skipping a program of %s: %s", program.problem, graph)
             continue
         imports = torch.zeros(len(import_vocab), dtype=torch.bool)
         for module in program.imports:
@@ -621,16 +633,11 @@ def graph_items(
             bugs[bug_index[name]] = True
         bug_node = -1
         if program.bug_span is not None:
-            bug_node = locate_node(data.node_span, program.bug_span)
+            bug_node = locate_node(graph["node_span"], program.bug_span)
             unlocated += bug_node < 0
         items.append(
             {
-                **pack_features(data.x),
-                "edge_index": data.edge_index.to(torch.int32),
-                "edge_type": data.edge_type.to(torch.uint8),
-                "node_kind": data.node_kind.to(torch.int32),
-                "node_span": data.node_span.to(torch.int32),
-                "has_error": data.has_error,
+                **{name: graph[name] for name in GRAPH_TENSORS},
                 "confidence": torch.tensor([program.confidence], dtype=torch.float32),
                 "imports": imports,
                 "bugs": bugs,
@@ -642,6 +649,36 @@ def graph_items(
         )
         kept.append(program)
     return items, kept, unlocated
+
+
+def graph_items(
+    programs: Sequence[LabelledProgram],
+    import_vocab: Sequence[str],
+    bug_classes: Sequence[str],
+    group_names: Sequence[str],
+    *,
+    desc: str = "graphs",
+    progress: bool = True,
+) -> tuple[list[dict[str, torch.Tensor]], list[LabelledProgram], int]:
+    """The stored items of ``programs`` (graphs built here with ``strip_imports=True``).
+
+    A program without a graph (empty, too large) is left out with a warning.
+
+    Returns:
+        ``(items, the programs kept, mutants whose span matched no node)``.
+    """
+    builder = CodeGraphBuilder()
+
+    def built() -> Iterator[tuple[LabelledProgram, dict[str, torch.Tensor] | str]]:
+        for program in tqdm(programs, desc=desc, disable=not progress):
+            graph: dict[str, torch.Tensor] | str
+            try:
+                graph = program_graph(builder, program.source)
+            except SourceError as error:
+                graph = str(error)
+            yield program, graph
+
+    return labelled_items(built(), import_vocab, bug_classes, group_names)
 
 
 class LabelledGraphs(Dataset):
@@ -935,9 +972,11 @@ class CodeContestsDataset(LabelledGraphs):
             self.split,
             self.cache_path,
         )
+        prebuilt: list[dict[str, torch.Tensor] | str] | None = None
         if self.prelabelled is not None:
             logger.info("using the problems labelled beforehand in %s", self.prelabelled[0])
             programs, stats = read_labelled(self.prelabelled[0], limit=self.limit)
+            prebuilt = self._prebuilt_graphs(self.prelabelled[0], len(programs))
         else:
             logger.info("labelling in-process (no matching %s)", self._root / "labelled")
             cache = ResultCache(self.sandbox_cache) if self.sandbox_cache else None
@@ -945,14 +984,22 @@ class CodeContestsDataset(LabelledGraphs):
                 rows, self.settings, cache=cache, workers=self.workers, progress=self.progress
             )
         self.group_names = sorted({p.problem for p in programs})
-        items, kept, unlocated = graph_items(
-            programs,
-            self.import_vocab,
-            self.bug_classes,
-            self.group_names,
-            desc=f"graphs ({self.split})",
-            progress=self.progress,
-        )
+        if prebuilt is not None:
+            items, kept, unlocated = labelled_items(
+                zip(programs, prebuilt, strict=True),
+                self.import_vocab,
+                self.bug_classes,
+                self.group_names,
+            )
+        else:
+            items, kept, unlocated = graph_items(
+                programs,
+                self.import_vocab,
+                self.bug_classes,
+                self.group_names,
+                desc=f"graphs ({self.split})",
+                progress=self.progress,
+            )
         validate_items(items, len(self.import_vocab), len(self.bug_classes), len(self.group_names))
         self._items, self.programs = items, kept
         self.label_stats = {
@@ -962,6 +1009,28 @@ class CodeContestsDataset(LabelledGraphs):
             "import_vocab": list(self.import_vocab),
         }
         self._save()
+
+    def _prebuilt_graphs(
+        self, directory: Path, programs: int
+    ) -> list[dict[str, torch.Tensor] | str] | None:
+        """The graphs built with the labels in ``directory`` (one per labelled program),
+        or ``None`` to build them here (the reason is logged)."""
+        try:
+            graphs = read_prebuilt_graphs(directory, limit=self.limit)
+            if len(graphs) != programs:
+                raise DatasetError(
+                    f"{directory} holds {len(graphs)} graphs for {programs} labelled programs"
+                )
+        except DatasetError as error:
+            logger.warning("building the graphs in-process: %s", error)
+            return None
+        logger.info(
+            "using the graphs built with the labels in %s (feature spec %s): no graph is "
+            "built here",
+            directory,
+            FEATURE_SPEC_VERSION,
+        )
+        return graphs
 
     def _save(self) -> None:
         self.cache_path.parent.mkdir(parents=True, exist_ok=True)

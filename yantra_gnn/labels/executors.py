@@ -5,10 +5,11 @@ over problems. An :class:`Executor` runs that map with a bounded number of items
 flight and yields each result as soon as it is done (in completion order; the caller
 puts results back in input order):
 
-- :class:`LocalExecutor`: a ``concurrent.futures`` process pool on this machine. A
-  worker process that dies (killed, out of memory) breaks the pool; the pool is made
-  again and the items that were in flight are resubmitted, each at most ``attempts``
-  times in all.
+- :class:`LocalExecutor`: a ``concurrent.futures`` process pool on this machine, kept
+  from one map to the next (the workers import torch once, to build graphs) until
+  :meth:`~Executor.close`. A worker process that dies (killed, out of memory) breaks the
+  pool; the pool is made again and the items that were in flight are resubmitted, each
+  at most ``attempts`` times in all.
 - :class:`DaskExecutor`: Dask ``distributed`` (``pip install 'yantra-gnn[distributed]'``),
   on a scheduler at ``address`` or on a ``LocalCluster`` it starts itself. Dask
   reschedules the task of a worker that died on another worker (up to its
@@ -141,7 +142,9 @@ def _exit_with_parent(parent: int, every_s: float = 1.0) -> None:
 
 class LocalExecutor(Executor):
     """A process pool on this machine (``spawn`` start method: no state of the caller's
-    threads leaks into the workers).
+    threads leaks into the workers), started on the first map and kept for the next ones
+    until :meth:`close` (a map that ends early with items in flight, by an error or an
+    abandoned iterator, ends it).
 
     Args:
         workers: worker processes (default: one per core).
@@ -157,6 +160,7 @@ class LocalExecutor(Executor):
         )
         self.attempts = _check_positive("attempts", attempts)
         self.pools_made = 0
+        self._pool: ProcessPoolExecutor | None = None
 
     def _new_pool(self) -> ProcessPoolExecutor:
         self.pools_made += 1
@@ -180,7 +184,8 @@ class LocalExecutor(Executor):
         exhausted = False
         retry: deque[tuple[T, int]] = deque()  # (item, attempts already made)
         pending: dict[Future[R], tuple[T, int]] = {}
-        pool = self._new_pool()
+        pool, self._pool = self._pool or self._new_pool(), None
+        broken: BaseException | None = None
 
         def failed(item: T, tried: int, error: BaseException) -> None:
             if tried >= self.attempts:
@@ -200,7 +205,7 @@ class LocalExecutor(Executor):
 
         try:
             while True:
-                broken: BaseException | None = None
+                broken = None
                 while len(pending) < bound and broken is None:
                     if retry:
                         item, tried = retry.popleft()
@@ -247,10 +252,16 @@ class LocalExecutor(Executor):
                     )
                     pool = self._new_pool()
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            if not pending and broken is None:
+                self._pool = pool  # idle and sound: kept for the next map
+            else:  # ended early with items in flight, or broken
+                pool.shutdown(wait=True, cancel_futures=True)
 
     def close(self) -> None:
-        """Nothing to release: each :meth:`map_unordered` call makes and ends its pool."""
+        """Stop the worker processes (a later map starts new ones)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
 
 def _distributed() -> ModuleType:
