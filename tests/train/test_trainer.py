@@ -429,7 +429,7 @@ FIRST_LAYOUT_OPTIONS = [
     "--label-max-mutants", "--label-timeout-s", "--import-min-count", "--num-threads", "--precision",
     "--progress", "--calibrate", "--condefects", "--init-from", "--import-lookup-init",
     "--overwrite", "--continue-from", "--replay-data", "--replay-size", "--continue-lr-scale",
-    "--min-pass-rate", "--promote-margin", "--promote-to", "--dist-timeout-s",
+    "--min-pass-rate", "--promote-margin", "--promote-to", "--dist-timeout-s", "--shards",
 ]  # fmt: skip
 
 

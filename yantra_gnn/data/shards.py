@@ -77,9 +77,11 @@ def shard_name(index: int) -> str:
 
 
 def _rebuild_hint(directory: Path) -> str:
+    # `yantra-gnn shard --output SHARDS` writes SHARDS/train and SHARDS/val
+    output = directory.parent if directory.name in ("train", "val") else directory
     return (
         f"write the shards of {directory} again (write_shards_from_dataset, or "
-        f"`yantra-gnn shard --data DATA --output {directory} --overwrite`)"
+        f"`yantra-gnn shard --data DATA --output {output} --overwrite`)"
     )
 
 

@@ -202,6 +202,8 @@ HELP: dict[str, str] = {
     "only within --promote-margin (unset: no registration)",
     "dist_timeout_s": "under torchrun: seconds a rank waits for the others in a collective "
     "(rank 0's validation and checkpoints included) before it fails instead of hanging",
+    "shards": "train from the sharded graphs of `yantra-gnn shard` (DIR/train, DIR/val), "
+    "streamed from disk, instead of --data (unset: --data in memory)",
 }
 
 
@@ -311,6 +313,15 @@ class TrainConfig:
             error instead of hanging (a dead or stuck peer). The other ranks wait while
             rank 0 validates and writes checkpoints each epoch, so it must exceed that.
             Ignored in one process.
+        shards: a directory written by ``yantra-gnn shard --output DIR`` (``DIR/train``
+            and ``DIR/val``, :mod:`yantra_gnn.data.shards`): train on its graphs, streamed
+            from disk one shard at a time, instead of holding ``data`` in memory
+            (``docs/training.md``, "Training from shards"). It replaces ``data``: the
+            labels, the import vocabulary and the problems are those the shards were
+            written with, so ``data``, ``limit``, ``condefects`` and ``continue_from``
+            are refused with it (``limit`` is ``yantra-gnn shard --limit``), and the
+            ``labels`` and ``import_min_count`` settings do not apply. ``None``: train
+            on ``data``.
     """
 
     data: str | None = None
@@ -355,6 +366,7 @@ class TrainConfig:
     promote_margin: float = 0.02
     promote_to: str | None = None
     dist_timeout_s: float = 1800.0
+    shards: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -430,6 +442,7 @@ class TrainConfig:
                     "at its default in a TrainConfig"
                 )
         self._validate_continuation()
+        self._validate_shards()
         if self.labels.seed != self.seed:
             self.labels = dataclasses.replace(self.labels, seed=self.seed)
 
@@ -466,6 +479,25 @@ class TrainConfig:
                 "promote_to must be a registry name (letters, digits, '.', '_' and '-'), "
                 f"got {self.promote_to!r}"
             )
+
+    def _validate_shards(self) -> None:
+        """Refuse the settings that ``shards`` replaces or cannot stream."""
+        if self.shards is None:
+            return
+        if not isinstance(self.shards, str) or not self.shards:
+            raise ConfigError(f"shards must be a directory, got {self.shards!r}")
+        conflicts = {
+            "data": "the shards replace the prepared dataset; give only one of them",
+            "limit": "the shards hold the problems they were written with; write fewer "
+            "with `yantra-gnn shard --limit N`",
+            "condefects": "ConDefects programs are joined in memory and cannot be streamed "
+            "with shards; train on --data to add them",
+            "continue_from": "continuing a model trains on --data in memory (replay buffer, "
+            "success-only rule); train on --data to continue one",
+        }
+        for name, reason in conflicts.items():
+            if getattr(self, name) is not None:
+                raise ConfigError(f"shards cannot be combined with {name}: {reason}")
 
     # ------------------------------------------------------------------ flat view
     def flat(self, name: str) -> Any:
@@ -580,6 +612,7 @@ RESUME_MUST_MATCH: tuple[str, ...] = (
     "replay_data",
     "replay_size",
     "min_pass_rate",
+    "shards",
 )
 #: Settings that say where a run writes and how it reports, not what it learns: a
 #: resumed run may change them without a word.
@@ -592,7 +625,7 @@ RESUME_IGNORED: tuple[str, ...] = (
     "extra",
 )
 #: Settings holding a path: compared after ``~`` is expanded and the path resolved.
-_PATH_SETTINGS = ("data", "condefects", "init_from", "continue_from", "replay_data")
+_PATH_SETTINGS = ("data", "condefects", "init_from", "continue_from", "replay_data", "shards")
 
 
 @dataclass(frozen=True)

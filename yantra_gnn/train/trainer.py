@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
 from yantra_gnn.checkpoint import (
@@ -30,7 +31,8 @@ from yantra_gnn.checkpoint import (
     set_rng_state,
 )
 from yantra_gnn.data.dataset import ORIGINS, LabelledGraphs
-from yantra_gnn.data.loader import DataLoaders, create_dataloaders
+from yantra_gnn.data.loader import DataLoaders, GroupBatchSampler, create_dataloaders
+from yantra_gnn.data.shards import MANIFEST_NAME, ShardedGraphs, ShardManifest
 from yantra_gnn.datasets import condefects as condefects_data
 from yantra_gnn.datasets.codecontests import bundled_sample_path, prepare_from_file
 from yantra_gnn.device import batch_to_device, precision_context
@@ -41,9 +43,11 @@ from yantra_gnn.evaluation.calibration import (
     calibration_summary,
     fit_platt,
 )
+from yantra_gnn.graph.features import NAME_BLOCK, SUBTOKEN_BLOCK
 from yantra_gnn.labels.condefects import label_pairs, programs_of
 from yantra_gnn.labels.labelling import LabelledProgram
 from yantra_gnn.nn import YantraGNN
+from yantra_gnn.schema import FEATURE_DIM
 from yantra_gnn.train.config import (
     DEFAULT_DATA_DIR,
     DEFAULT_OUTPUT_DIR,
@@ -62,6 +66,7 @@ from yantra_gnn.train.continue_training import (
     success_only,
 )
 from yantra_gnn.train.distributed import data_parallel, epoch_seed, setup_distributed
+from yantra_gnn.train.import_lookup import EPS as LOOKUP_EPS
 from yantra_gnn.train.import_lookup import initialise_import_lookup
 from yantra_gnn.train.losses import LossWeights, MultiTaskLoss, positive_class_weights
 from yantra_gnn.train.metrics import collect_predictions, headline_metrics, validation_score
@@ -155,6 +160,165 @@ def condefects_training_programs(path: str | None) -> list[LabelledProgram]:
         len({p.task for p in pairs}),
     )
     return programs
+
+
+#: The splits of a ``--shards`` directory, as ``yantra-gnn shard --output DIR`` writes them.
+SHARD_SPLITS: tuple[str, str] = ("train", "val")
+#: ``positive_class_weights``'s default clamp, used for weights made from shard counts.
+MAX_POSITIVE_WEIGHT = 20.0
+
+
+def open_shards(
+    directory: str | Path,
+    config: TrainConfig,
+    *,
+    rank: int = 0,
+    world_size: int = 1,
+) -> tuple[ShardedGraphs, ShardedGraphs]:
+    """The streamed training and validation splits of a ``--shards`` directory.
+
+    The training split is shuffled from ``(seed, epoch)`` in chunks of ``per_group``
+    programs of a problem and dealt to the DDP ranks (``rank`` of ``world_size``); the
+    validation split is read whole, in its stored order, by whoever validates.
+
+    Raises:
+        DatasetError: ``DIR/train`` or ``DIR/val`` holds no manifest (the message names
+            ``yantra-gnn shard``, which writes them), a split holds no graphs, the two
+            splits' label vocabularies differ, or a shard manifest is bad (another
+            feature spec version, another format: :meth:`ShardManifest.read`).
+    """
+    root = Path(directory).expanduser()
+    for split in SHARD_SPLITS:
+        if not (root / split / MANIFEST_NAME).is_file():
+            raise DatasetError(
+                f"--shards {root}: {root / split / MANIFEST_NAME} does not exist (no "
+                f"{split} shards, or writing them did not finish); write them with "
+                f"`yantra-gnn shard --data DATA --output {root}` (add --overwrite to "
+                "replace an unfinished write)"
+            )
+    for split in SHARD_SPLITS:
+        if ShardManifest.read(root / split).graphs == 0:
+            raise DatasetError(
+                f"--shards {root}: the {split} shards hold no graphs; write them from a "
+                f"dataset with labelled programs (`yantra-gnn shard --data DATA --output {root}`)"
+            )
+    train_set = ShardedGraphs(
+        root / "train",
+        batch_size=config.batch_size,
+        per_group=config.per_group,
+        seed=config.seed,
+        shuffle=True,
+        rank=rank,
+        world_size=world_size,
+    )
+    val_set = ShardedGraphs(
+        root / "val",
+        batch_size=config.batch_size,
+        per_group=config.per_group,
+        seed=config.seed,
+        shuffle=False,
+    )
+    if (train_set.import_vocab, train_set.bug_classes) != (
+        val_set.import_vocab,
+        val_set.bug_classes,
+    ):
+        raise DatasetError(
+            f"--shards {root}: the train and val shards have different label vocabularies "
+            f"(imports {list(train_set.import_vocab)} vs {list(val_set.import_vocab)}, bug "
+            f"classes {list(train_set.bug_classes)} vs {list(val_set.bug_classes)}); write "
+            f"both splits with one command, `yantra-gnn shard --data DATA --output {root} "
+            "--overwrite`"
+        )
+    return train_set, val_set
+
+
+def positive_weights_from_counts(
+    positives: list[int], rows: int, max_weight: float = MAX_POSITIVE_WEIGHT
+) -> torch.Tensor:
+    """:func:`~yantra_gnn.train.losses.positive_class_weights` of a ``[rows, C]`` target
+    matrix from its column sums alone (``positives``): negatives / positives per column,
+    1 where a column has no positive, clamped to ``[1, max_weight]``; computed in float32
+    with the same operations, so the weights are the same to the bit."""
+    positive = torch.tensor(positives, dtype=torch.float32)
+    negatives = rows - positive
+    weight = torch.where(positive > 0, negatives / positive.clamp(min=1), torch.ones_like(positive))
+    return weight.clamp(min=1.0, max=max_weight)
+
+
+def shard_positive_weights(
+    manifest: ShardManifest,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """``(import_pos_weight [V], bug_pos_weight [C] or None)`` of a sharded training split,
+    from its manifest's ``label_counts``: what the Trainer computes from the label
+    matrices of a split in memory (imports over every graph; bugs over the graphs whose
+    bug labels are known, ``None`` when there are none)."""
+    counts = manifest.label_counts
+    imports = positive_weights_from_counts(list(counts["imports_positive"]), manifest.graphs)
+    known = int(counts["bug_known"])
+    bugs = None
+    if known * len(manifest.bug_classes) > 0:
+        bugs = positive_weights_from_counts(list(counts["bugs_positive"]), known)
+    return imports, bugs
+
+
+def import_lookup_from_shards(
+    model: YantraGNN, shards: ShardedGraphs, alpha: float = 1.0
+) -> dict[str, Any]:
+    """:func:`~yantra_gnn.train.import_lookup.initialise_import_lookup` on a sharded
+    training split, read one shard at a time.
+
+    The same column lookup as for a split in memory
+    (:func:`~yantra_gnn.train.import_lookup.column_import_table`): its counts are sums of
+    0/1 values, exact in float64 whatever the order, so the weights are the same.
+
+    Returns:
+        ``{"columns": identifier columns seen in training, "programs": n}``.
+
+    Raises:
+        ValueError: the model has no import evidence head, or its vocabulary is not the
+            shards'.
+    """
+    head = model.import_evidence
+    if head is None:
+        raise ValueError("the model has no import evidence head (ModelConfig.import_evidence)")
+    if tuple(model.config.import_vocab) != tuple(shards.import_vocab):
+        raise ValueError("the model's import vocabulary is not the training shards'")
+    first, end = SUBTOKEN_BLOCK.offset, NAME_BLOCK.end
+    width, modules = end - first, len(shards.import_vocab)
+    count = torch.zeros(width, dtype=torch.float64)
+    joint = torch.zeros(width, modules, dtype=torch.float64)
+    importing = torch.zeros(modules, dtype=torch.float64)
+    programs = 0
+    for index in range(len(shards.manifest.shards)):
+        shard = shards.read_shard(index)
+        imports = shard.label_matrix("imports").double()  # [n, V]
+        for item, row in zip(shard._items, imports, strict=True):
+            columns = torch.unique(item["col"].long())
+            columns = columns[(columns >= first) & (columns < end)] - first
+            count[columns] += 1
+            joint[columns] += row
+        importing += imports.sum(0)
+        programs += len(shard)
+    prior = importing / programs
+    table = prior.expand(FEATURE_DIM, -1).clone()
+    table[first:end] = (joint + alpha * prior) / (count[:, None] + alpha)
+    p = prior.clamp(LOOKUP_EPS, 1 - LOOKUP_EPS)
+    t = table.clamp(LOOKUP_EPS, 1 - LOOKUP_EPS)
+    lift = torch.logit(t) - torch.logit(p)  # [F, V]; 0 outside the identifier columns
+    weight = head.feature_weight.weight
+    with torch.no_grad():
+        weight.copy_(lift.t().to(weight.dtype))
+        head.feature_weight.bias.copy_(torch.logit(p).to(weight.dtype))
+        head.node_weight.weight.zero_()
+    seen = int((table[first:end] != prior).any(1).sum())
+    logger.info(
+        "import evidence starts as a column lookup of %d training programs from %d shards "
+        "(%d identifier columns seen)",
+        programs,
+        len(shards.manifest.shards),
+        seen,
+    )
+    return {"columns": seen, "programs": programs}
 
 
 def run_files(folder: Path) -> list[Path]:
@@ -311,6 +475,11 @@ class Trainer:
     labels, batch size, seed, …); other changes (epochs, learning rate, …) are logged as
     a warning. Both are checked before any data is loaded.
 
+    With ``config.shards`` the splits are not loaded but streamed from the shards of
+    ``yantra-gnn shard`` (:func:`open_shards`, ``ShardedGraphs``); the class weights come
+    from their manifest, the import lookup is read shard by shard, and a resume must
+    find the checkpoint's data fingerprint in them.
+
     Args:
         config: the run's settings.
         resume: ``None``, ``"last"`` (``output/last_model.pt``) or a checkpoint path.
@@ -358,34 +527,67 @@ class Trainer:
         if config.num_threads:
             torch.set_num_threads(config.num_threads)
         seed_everything(config.seed)
+        # Whether the splits stream from config.shards (TrainConfig refuses the settings
+        # that need them in memory: data, limit, condefects, continue_from).
+        streamed = loaders is None and config.shards is not None
         # Rank 0 labels and caches a new dataset; the other ranks then load its cache.
         with self.dist.main_first():
-            if loaders is None:
+            if streamed and config.shards is not None:
+                self.data_root, self.is_sample = Path(config.shards).expanduser(), False
+            elif loaders is None:
                 self.data_root, self.is_sample = resolve_data(config)
             else:
                 self.data_root, self.is_sample = Path(data_name or "custom"), False
             if "data" in saved and saved["data"] != str(self.data_root):
+                option = "--shards" if streamed else "--data"
                 raise ConfigError(
                     f"cannot resume from {self.resume_path}: it was trained on "
                     f"{saved['data']}, and this run would train on {self.data_root}; resume "
-                    "with the same data (--data), or start a new run in another --output"
+                    f"with the same data ({option}), or start a new run in another --output"
                 )
-            if loaders is None:
+            if loaders is None and not streamed:
                 loaders = self._loaders()
         self.epochs = config.epochs or (SAMPLE_EPOCHS if self.is_sample else FULL_EPOCHS)
-        self.train_set, self.val_set = loaders.train_set, loaders.val_set
+        #: The training and validation splits: in memory (``LabelledGraphs``), or
+        #: streamed from ``--shards`` (``ShardedGraphs``, whose ``len`` is in batches).
+        self.train_set: LabelledGraphs | ShardedGraphs
+        self.val_set: LabelledGraphs | ShardedGraphs
+        #: The in-memory training batches' sampler (``None`` with ``--shards``: the
+        #: ``ShardedGraphs`` batches, shuffles and shares them out itself).
+        self.sampler: GroupBatchSampler | None = None
+        self.train_loader: DataLoader
+        self.val_loader: DataLoader
+        if loaders is None:
+            self.train_set, self.val_set = open_shards(
+                self.data_root, config, rank=self.dist.rank, world_size=self.dist.world_size
+            )
+            #: Graphs in each split (all ranks').
+            self.train_graphs, self.val_graphs = self.train_set.graphs, self.val_set.graphs
+            self.train_loader, self.val_loader = self.train_set.loader(), self.val_set.loader()
+        else:
+            self.train_set, self.val_set = loaders.train_set, loaders.val_set
+            self.train_graphs, self.val_graphs = len(loaders.train_set), len(loaders.val_set)
+            self.sampler = loaders.sampler
+            # Each rank trains on its share of the batches: batch_size is per rank.
+            self.sampler.shard(self.dist.world_size, self.dist.rank)
+            self.train_loader, self.val_loader = loaders.train, loaders.val
         #: ``sha256:HEX`` of the training and validation programs and their labels,
-        #: saved in every checkpoint (``yantra-gnn models add`` records it).
+        #: saved in every checkpoint (``yantra-gnn models add`` records it). Shards
+        #: written from a dataset keep its fingerprint, so both give the same one.
         self.data_fingerprint = _fingerprint(self.train_set, self.val_set)
-        if len(self.train_set) == 0 or len(self.val_set) == 0:
+        if self.train_graphs == 0 or self.val_graphs == 0:
             raise DatasetError(
                 f"{self.data_root}: no labelled programs in the train or val split; "
                 "use more problems (--limit) or check the data"
             )
-        self.sampler = loaders.sampler
-        # Each rank trains on its share of the batches: batch_size is per rank.
-        self.sampler.shard(self.dist.world_size, self.dist.rank)
-        self.train_loader, self.val_loader = loaders.train, loaders.val
+        saved_fingerprint = saved.get("data_fingerprint")
+        if streamed and saved_fingerprint and saved_fingerprint != self.data_fingerprint:
+            raise ConfigError(
+                f"cannot resume from {self.resume_path}: the shards in {self.data_root} hold "
+                f"other data ({self.data_fingerprint}) than the run that wrote it was trained "
+                f"on ({saved_fingerprint}); resume with the shards it was trained on, or "
+                "start a new run in another --output"
+            )
         self._build_model_and_optimizer()
         self.initialisation: dict[str, Any] | None = None
         if config.init_from and not resume:
@@ -394,7 +596,10 @@ class Trainer:
             self.initialisation = initialise_from(self.model, self.continue_source.model_path)
         self.import_lookup: dict[str, Any] | None = None
         if config.import_lookup_init and self.model.import_evidence is not None and not resume:
-            self.import_lookup = initialise_import_lookup(self.model, self.train_set)
+            if isinstance(self.train_set, ShardedGraphs):
+                self.import_lookup = import_lookup_from_shards(self.model, self.train_set)
+            else:
+                self.import_lookup = initialise_import_lookup(self.model, self.train_set)
         if resume:
             self._resume(resume)
         saved_world = int(saved.get("world_size", 1))
@@ -471,7 +676,7 @@ class Trainer:
             factor=config.scheduler_factor,
             patience=config.scheduler_patience,
         )
-        bug_rows = self.train_set.label_matrix("bugs")[self.train_set.label_matrix("bug_mask")]
+        import_weight, bug_weight = self.positive_weights()
         self.loss = MultiTaskLoss(
             LossWeights(
                 config.weight_code,
@@ -480,8 +685,8 @@ class Trainer:
                 config.weight_bugs,
                 config.weight_rank,
             ),
-            import_pos_weight=positive_class_weights(self.train_set.label_matrix("imports")),
-            bug_pos_weight=positive_class_weights(bug_rows) if bug_rows.numel() else None,
+            import_pos_weight=import_weight,
+            bug_pos_weight=bug_weight,
             temperature=config.temperature,
         ).to(self.device)
         self.start_epoch = 0
@@ -491,6 +696,18 @@ class Trainer:
         self.best_epoch = 0
         self.epochs_without_improvement = 0
         self.history: list[dict[str, Any]] = []
+
+    def positive_weights(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``(import_pos_weight [V], bug_pos_weight [C] or None)`` of the training split:
+        from its label matrices in memory, or from the shards' manifest (the same values,
+        :func:`shard_positive_weights`)."""
+        if isinstance(self.train_set, ShardedGraphs):
+            return shard_positive_weights(self.train_set.manifest)
+        bug_rows = self.train_set.label_matrix("bugs")[self.train_set.label_matrix("bug_mask")]
+        return (
+            positive_class_weights(self.train_set.label_matrix("imports")),
+            positive_class_weights(bug_rows) if bug_rows.numel() else None,
+        )
 
     # ------------------------------------------------------------------ state
     def _clear_output(self) -> Path | None:
@@ -591,10 +808,14 @@ class Trainer:
         location) are computed over each rank's own batch (``docs/training.md``).
         """
         self.step_model.train()
-        self.sampler.set_epoch(epoch)
+        if self.sampler is not None:
+            self.sampler.set_epoch(epoch)
+        if isinstance(self.train_set, ShardedGraphs):
+            self.train_set.set_epoch(epoch)
         step_sizes: list[int] = []
         if self.dist.enabled:
-            step_sizes = self.sampler.global_batch_sizes()
+            # with --shards, each step's global batch is summed over the ranks below
+            step_sizes = self.sampler.global_batch_sizes() if self.sampler is not None else []
             # each rank its own dropout masks, the same ones again on resume
             torch.manual_seed(epoch_seed(self.config.seed, epoch, self.dist.rank))
         totals = dict.fromkeys(("loss", *LOSS_PARTS), 0.0)
@@ -611,8 +832,13 @@ class Trainer:
                 output = self.step_model(batch)
                 loss, parts = self.loss(output, batch)
             self.optimizer.zero_grad(set_to_none=True)
-            if step_sizes:
-                share = batch.num_graphs * self.dist.world_size / step_sizes[step - 1]
+            if self.dist.enabled:
+                step_size = (
+                    step_sizes[step - 1]
+                    if step_sizes
+                    else self.dist.all_reduce_sum([float(batch.num_graphs)])[0]
+                )
+                share = batch.num_graphs * self.dist.world_size / step_size
                 (loss * share).backward()
             else:
                 loss.backward()
@@ -645,7 +871,9 @@ class Trainer:
         self.model.eval()
         totals = dict.fromkeys(("loss", *LOSS_PARTS), 0.0)
         graphs = 0
-        outputs = []
+        # each batch's predictions and labels, not the batch itself: the graphs of the
+        # split are never all in memory (a streamed --shards split included)
+        predictions: list[dict[str, np.ndarray]] = []
         for batch in self.val_loader:
             batch = batch_to_device(batch, self.device)
             with precision_context(self.config.precision, self.device):
@@ -656,9 +884,16 @@ class Trainer:
             totals["loss"] += float(loss) * n
             for name, value in parts.items():
                 totals[name] += value * n
-            outputs.append((output, batch))
+            predicted = collect_predictions([(output, batch)])
+            predicted["node_batch"] += graphs - n  # graph index over the whole pass
+            predictions.append(predicted)
         losses = {name: value / max(graphs, 1) for name, value in totals.items()}
-        return losses, headline_metrics(collect_predictions(outputs))
+        joined = (
+            {name: np.concatenate([p[name] for p in predictions]) for name in predictions[0]}
+            if predictions
+            else collect_predictions([])
+        )
+        return losses, headline_metrics(joined)
 
     def fit(self) -> TrainResult:
         """Train, validate every epoch, checkpoint, calibrate the best model.
@@ -677,8 +912,8 @@ class Trainer:
             "training on %s: %d train / %d val graphs (%d / %d problems), %d epochs, device %s, "
             "%s parameters",
             self.data_root,
-            len(self.train_set),
-            len(self.val_set),
+            self.train_graphs,
+            self.val_graphs,
             len(self.train_set.group_names),
             len(self.val_set.group_names),
             self.epochs,
@@ -804,6 +1039,7 @@ class Trainer:
                 calibration = self.calibrate(best)
             inference = save_model_for_inference(best, self.output / INFERENCE_MODEL)
             if self.continue_source is not None:
+                assert isinstance(self.val_set, LabelledGraphs)  # continue_from: --data only
                 continuation = finish_continuation(
                     self.continue_source,
                     best,
@@ -938,7 +1174,9 @@ class Trainer:
         return record
 
 
-def _fingerprint(train_set: LabelledGraphs, val_set: LabelledGraphs) -> str:
+def _fingerprint(
+    train_set: LabelledGraphs | ShardedGraphs, val_set: LabelledGraphs | ShardedGraphs
+) -> str:
     """One ``sha256:HEX`` of both splits' fingerprints (train first)."""
     joined = f"train {train_set.fingerprint()} val {val_set.fingerprint()}"
     return f"sha256:{hashlib.sha256(joined.encode()).hexdigest()}"
