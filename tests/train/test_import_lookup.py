@@ -25,7 +25,7 @@ def train_set(prepared_root):
 
 
 def test_table_is_the_shrunk_share_of_programs_importing_each_module(train_set):
-    prior, table = column_import_table(train_set, alpha=1.0)
+    prior, table, _ = column_import_table(train_set, alpha=1.0)
     imports = train_set.label_matrix("imports").double()
     assert torch.allclose(prior, imports.mean(0))
     sys_column = next(iter(subtoken_slots("sys")))
@@ -44,7 +44,7 @@ def test_before_training_the_head_scores_like_the_lookup(train_set):
                     import_vocab=train_set.import_vocab)
     ).eval()  # fmt: skip
     initialise_import_lookup(model, train_set)
-    prior, table = column_import_table(train_set)
+    prior, table, _ = column_import_table(train_set)
     builder = CodeGraphBuilder()
     uses_sys = builder.build("import sys\nn = int(sys.stdin.readline())\n", strip_imports=True)
     plain = builder.build("n = int(input())\nprint(n + 1)\n", strip_imports=True)

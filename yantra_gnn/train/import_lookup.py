@@ -24,6 +24,7 @@ Training refines it from there, and model selection keeps the best validation ep
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import torch
@@ -40,31 +41,56 @@ EPS = 1e-4
 
 
 def column_import_table(
-    train_set: LabelledGraphs, alpha: float = 1.0
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(prior [V], table [F, V])``: the share of training programs importing each module,
-    and the shrunk ``P(module | a node holds column c)`` of every identifier column ``c``
-    (other columns hold the prior)."""
-    imports = train_set.label_matrix("imports").double()  # [n, V]
-    prior = imports.mean(0)
+    parts: LabelledGraphs | Iterable[LabelledGraphs], alpha: float = 1.0
+) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """``(prior [V], table [F, V], programs)``: the share of training programs importing
+    each module, the shrunk ``P(module | a node holds column c)`` of every identifier
+    column ``c`` (other columns hold the prior), and the number of programs.
+
+    ``parts``: the training split, or its parts read one at a time (the shards of a
+    sharded split): the counts are sums of 0/1 values, exact in float64 in any order, so
+    the table is the same either way.
+
+    Raises:
+        ValueError: ``parts`` hold no program.
+    """
     first, end = SUBTOKEN_BLOCK.offset, NAME_BLOCK.end
     width = end - first
     count = torch.zeros(width, dtype=torch.float64)
-    joint = torch.zeros(width, imports.size(1), dtype=torch.float64)
-    for item, row in zip(train_set._items, imports, strict=True):
-        columns = torch.unique(item["col"].long())
-        columns = columns[(columns >= first) & (columns < end)] - first
-        count[columns] += 1
-        joint[columns] += row
+    joint: torch.Tensor | None = None  # [width, V]
+    importing: torch.Tensor | None = None  # [V]
+    programs = 0
+    for part in [parts] if isinstance(parts, LabelledGraphs) else parts:
+        imports = part.label_matrix("imports").double()  # [n, V]
+        if joint is None or importing is None:
+            joint = torch.zeros(width, imports.size(1), dtype=torch.float64)
+            importing = torch.zeros(imports.size(1), dtype=torch.float64)
+        for item, row in zip(part._items, imports, strict=True):
+            columns = torch.unique(item["col"].long())
+            columns = columns[(columns >= first) & (columns < end)] - first
+            count[columns] += 1
+            joint[columns] += row
+        importing += imports.sum(0)
+        programs += len(part)
+    if joint is None or importing is None or programs == 0:
+        raise ValueError("the import lookup needs training programs; the split holds none")
+    prior = importing / programs
     table = prior.expand(FEATURE_DIM, -1).clone()
     table[first:end] = (joint + alpha * prior) / (count[:, None] + alpha)
-    return prior, table
+    return prior, table, programs
 
 
 def initialise_import_lookup(
-    model: YantraGNN, train_set: LabelledGraphs, alpha: float = 1.0
+    model: YantraGNN,
+    train_set: LabelledGraphs | Iterable[LabelledGraphs],
+    alpha: float = 1.0,
+    *,
+    import_vocab: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Set the import evidence head of ``model`` to the column lookup of ``train_set``.
+
+    ``train_set``: the training split, or its parts one at a time (shards), then with
+    their ``import_vocab``.
 
     Returns:
         ``{"columns": identifier columns seen in training, "programs": n}``.
@@ -76,9 +102,11 @@ def initialise_import_lookup(
     head = model.import_evidence
     if head is None:
         raise ValueError("the model has no import evidence head (ModelConfig.import_evidence)")
-    if tuple(model.config.import_vocab) != tuple(train_set.import_vocab):
+    if isinstance(train_set, LabelledGraphs):
+        import_vocab = train_set.import_vocab
+    if import_vocab is None or tuple(model.config.import_vocab) != tuple(import_vocab):
         raise ValueError("the model's import vocabulary is not the training set's")
-    prior, table = column_import_table(train_set, alpha)
+    prior, table, programs = column_import_table(train_set, alpha)
     p = prior.clamp(EPS, 1 - EPS)
     t = table.clamp(EPS, 1 - EPS)
     lift = torch.logit(t) - torch.logit(p)  # [F, V]; 0 outside the identifier columns
@@ -91,7 +119,7 @@ def initialise_import_lookup(
     logger.info(
         "import evidence starts as a column lookup of %d training programs (%d identifier "
         "columns seen)",
-        len(train_set),
+        programs,
         seen,
     )
-    return {"columns": seen, "programs": len(train_set)}
+    return {"columns": seen, "programs": programs}

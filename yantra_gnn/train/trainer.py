@@ -43,11 +43,9 @@ from yantra_gnn.evaluation.calibration import (
     calibration_summary,
     fit_platt,
 )
-from yantra_gnn.graph.features import NAME_BLOCK, SUBTOKEN_BLOCK
 from yantra_gnn.labels.condefects import label_pairs, programs_of
 from yantra_gnn.labels.labelling import LabelledProgram
 from yantra_gnn.nn import YantraGNN
-from yantra_gnn.schema import FEATURE_DIM
 from yantra_gnn.train.config import (
     DEFAULT_DATA_DIR,
     DEFAULT_OUTPUT_DIR,
@@ -66,7 +64,6 @@ from yantra_gnn.train.continue_training import (
     success_only,
 )
 from yantra_gnn.train.distributed import data_parallel, epoch_seed, setup_distributed
-from yantra_gnn.train.import_lookup import EPS as LOOKUP_EPS
 from yantra_gnn.train.import_lookup import initialise_import_lookup
 from yantra_gnn.train.losses import LossWeights, MultiTaskLoss, positive_class_weights
 from yantra_gnn.train.metrics import collect_predictions, headline_metrics, validation_score
@@ -259,66 +256,6 @@ def shard_positive_weights(
     if known * len(manifest.bug_classes) > 0:
         bugs = positive_weights_from_counts(list(counts["bugs_positive"]), known)
     return imports, bugs
-
-
-def import_lookup_from_shards(
-    model: YantraGNN, shards: ShardedGraphs, alpha: float = 1.0
-) -> dict[str, Any]:
-    """:func:`~yantra_gnn.train.import_lookup.initialise_import_lookup` on a sharded
-    training split, read one shard at a time.
-
-    The same column lookup as for a split in memory
-    (:func:`~yantra_gnn.train.import_lookup.column_import_table`): its counts are sums of
-    0/1 values, exact in float64 whatever the order, so the weights are the same.
-
-    Returns:
-        ``{"columns": identifier columns seen in training, "programs": n}``.
-
-    Raises:
-        ValueError: the model has no import evidence head, or its vocabulary is not the
-            shards'.
-    """
-    head = model.import_evidence
-    if head is None:
-        raise ValueError("the model has no import evidence head (ModelConfig.import_evidence)")
-    if tuple(model.config.import_vocab) != tuple(shards.import_vocab):
-        raise ValueError("the model's import vocabulary is not the training shards'")
-    first, end = SUBTOKEN_BLOCK.offset, NAME_BLOCK.end
-    width, modules = end - first, len(shards.import_vocab)
-    count = torch.zeros(width, dtype=torch.float64)
-    joint = torch.zeros(width, modules, dtype=torch.float64)
-    importing = torch.zeros(modules, dtype=torch.float64)
-    programs = 0
-    for index in range(len(shards.manifest.shards)):
-        shard = shards.read_shard(index)
-        imports = shard.label_matrix("imports").double()  # [n, V]
-        for item, row in zip(shard._items, imports, strict=True):
-            columns = torch.unique(item["col"].long())
-            columns = columns[(columns >= first) & (columns < end)] - first
-            count[columns] += 1
-            joint[columns] += row
-        importing += imports.sum(0)
-        programs += len(shard)
-    prior = importing / programs
-    table = prior.expand(FEATURE_DIM, -1).clone()
-    table[first:end] = (joint + alpha * prior) / (count[:, None] + alpha)
-    p = prior.clamp(LOOKUP_EPS, 1 - LOOKUP_EPS)
-    t = table.clamp(LOOKUP_EPS, 1 - LOOKUP_EPS)
-    lift = torch.logit(t) - torch.logit(p)  # [F, V]; 0 outside the identifier columns
-    weight = head.feature_weight.weight
-    with torch.no_grad():
-        weight.copy_(lift.t().to(weight.dtype))
-        head.feature_weight.bias.copy_(torch.logit(p).to(weight.dtype))
-        head.node_weight.weight.zero_()
-    seen = int((table[first:end] != prior).any(1).sum())
-    logger.info(
-        "import evidence starts as a column lookup of %d training programs from %d shards "
-        "(%d identifier columns seen)",
-        programs,
-        len(shards.manifest.shards),
-        seen,
-    )
-    return {"columns": seen, "programs": programs}
 
 
 def run_files(folder: Path) -> list[Path]:
@@ -596,8 +533,13 @@ class Trainer:
             self.initialisation = initialise_from(self.model, self.continue_source.model_path)
         self.import_lookup: dict[str, Any] | None = None
         if config.import_lookup_init and self.model.import_evidence is not None and not resume:
-            if isinstance(self.train_set, ShardedGraphs):
-                self.import_lookup = import_lookup_from_shards(self.model, self.train_set)
+            if isinstance(self.train_set, ShardedGraphs):  # one shard at a time
+                shards = self.train_set
+                self.import_lookup = initialise_import_lookup(
+                    self.model,
+                    (shards.read_shard(i) for i in range(len(shards.manifest.shards))),
+                    import_vocab=shards.import_vocab,
+                )
             else:
                 self.import_lookup = initialise_import_lookup(self.model, self.train_set)
         if resume:
