@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from yantra_gnn.graph import EDGE_TYPES, CodeGraphBuilder
@@ -178,3 +179,12 @@ def write_condefects(path: Path, rows: list[dict] | None = None) -> Path:
     rows = CONDEFECTS_ROWS if rows is None else rows
     path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
     return path
+
+
+def write_tiny_prepared(root: Path, train_rows: tuple[dict, ...] = (DOUBLE, MAX_PAIR)) -> Path:
+    """A prepared dataset in ``root`` (created): ``train_rows`` in ``train.jsonl`` and
+    ``MAX_PAIR`` under another name in ``val.jsonl``, as ``yantra-gnn download`` writes."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "train.jsonl").write_text("".join(json.dumps(row) + "\n" for row in train_rows))
+    (root / "val.jsonl").write_text(json.dumps(dict(MAX_PAIR, name="max_pair_val")) + "\n")
+    return root

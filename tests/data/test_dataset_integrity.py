@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import io
-import json
 import logging
 import shutil
 import struct
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from yantra_test_helpers import DOUBLE, MAX_PAIR
+from yantra_test_helpers import write_tiny_prepared
 
 from yantra_gnn.data import dataset as dataset_module
 from yantra_gnn.data.dataset import (
@@ -47,10 +46,7 @@ def _open(root: Path) -> CodeContestsDataset:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """A prepared dataset with its train cache built, and the labels the build made."""
-    root = tmp_path_factory.mktemp("integrity") / "prepared"
-    root.mkdir()
-    (root / "train.jsonl").write_text(json.dumps(DOUBLE) + "\n" + json.dumps(MAX_PAIR) + "\n")
-    (root / "val.jsonl").write_text(json.dumps(dict(MAX_PAIR, name="max_pair_val")) + "\n")
+    root = write_tiny_prepared(tmp_path_factory.mktemp("integrity") / "prepared")
     recorded = []
     real = dataset_module.label_problems
 

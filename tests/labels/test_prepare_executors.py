@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import torch
 from crashing_work import always_crash, crash_once
-from yantra_test_helpers import DOUBLE, MAX_PAIR, NO_TESTS
+from yantra_test_helpers import DOUBLE, MAX_PAIR, NO_TESTS, write_tiny_prepared
 
 from yantra_gnn.errors import ConfigError, DatasetError
 from yantra_gnn.graph import CodeGraphBuilder
@@ -49,11 +49,7 @@ TINY = LabelSettings(
 
 
 def _write_split_files(root: Path) -> Path:
-    root.mkdir(parents=True)
-    rows = [DOUBLE, MAX_PAIR, NO_TESTS]
-    (root / "train.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
-    (root / "val.jsonl").write_text(json.dumps(dict(MAX_PAIR, name="max_pair_val")) + "\n")
-    return root
+    return write_tiny_prepared(root, (DOUBLE, MAX_PAIR, NO_TESTS))
 
 
 def _same_tensors(a: list[dict[str, torch.Tensor]], b: list[dict[str, torch.Tensor]]) -> bool:

@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 import torch
 import torch.distributed as dist
-from yantra_test_helpers import DOUBLE, MAX_PAIR, REPO_ROOT, TINY_TRAINING
+from yantra_test_helpers import REPO_ROOT, TINY_TRAINING, write_tiny_prepared
 
 from yantra_gnn.data.loader import GroupBatchSampler
 from yantra_gnn.errors import ConfigError, DatasetError
@@ -189,10 +189,7 @@ def run_two_ranks(
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The one-process reference and the runs of 2 processes, made once for the module."""
     base = tmp_path_factory.mktemp("ddp")
-    root = base / "prepared"
-    root.mkdir()
-    (root / "train.jsonl").write_text(json.dumps(DOUBLE) + "\n" + json.dumps(MAX_PAIR) + "\n")
-    (root / "val.jsonl").write_text(json.dumps(dict(MAX_PAIR, name="max_pair_val")) + "\n")
+    root = write_tiny_prepared(base / "prepared")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HOME", str(base / "home"))  # sandbox cache; the ranks inherit it
         settings = {**EQUIVALENT, "data": str(root)}

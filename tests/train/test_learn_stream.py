@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from yantra_test_helpers import DOUBLE, MAX_PAIR, TINY_TRAINING
+from yantra_test_helpers import DOUBLE, MAX_PAIR, TINY_TRAINING, write_tiny_prepared
 
 from yantra_gnn.checkpoint import load_model_for_inference, register_model
 from yantra_gnn.registry import ModelRegistry
@@ -49,10 +49,7 @@ def line(source: str, problem: str | None = "double", passed: int = 10, total: i
 def base_run(tmp_path_factory) -> Path:
     """A run folder of a tiny model trained one epoch on the tiny prepared dataset."""
     root = tmp_path_factory.mktemp("learn")
-    prepared = root / "prepared"
-    prepared.mkdir()
-    (prepared / "train.jsonl").write_text(json.dumps(DOUBLE) + "\n" + json.dumps(MAX_PAIR) + "\n")
-    (prepared / "val.jsonl").write_text(json.dumps(dict(MAX_PAIR, name="max_pair_val")) + "\n")
+    prepared = write_tiny_prepared(root / "prepared")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HOME", str(root / "home"))
         config = TrainConfig.from_dict(

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 import torch
-from yantra_test_helpers import DOUBLE, MAX_PAIR, TINY_TRAINING
+from yantra_test_helpers import TINY_TRAINING, write_tiny_prepared
 
 from yantra_gnn.checkpoint import checkpoint_metadata, load_model_for_inference
 from yantra_gnn.data.dataset import LabelledGraphs
@@ -39,10 +39,7 @@ GRAPHS_PER_SHARD = 10
 def data(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The prepared dataset, an in-memory Trainer on it, and its splits as shards."""
     base = tmp_path_factory.mktemp("sharded-training")
-    root = base / "prepared"
-    root.mkdir()
-    (root / "train.jsonl").write_text(json.dumps(DOUBLE) + "\n" + json.dumps(MAX_PAIR) + "\n")
-    (root / "val.jsonl").write_text(json.dumps(dict(MAX_PAIR, name="max_pair_val")) + "\n")
+    root = write_tiny_prepared(base / "prepared")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HOME", str(base / "home"))  # the sandbox cache of the labelling
         memory = Trainer(

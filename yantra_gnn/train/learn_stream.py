@@ -75,7 +75,7 @@ from yantra_gnn.train.continue_training import (
     split_for,
     success_only,
 )
-from yantra_gnn.train.losses import LossWeights, MultiTaskLoss, positive_class_weights
+from yantra_gnn.train.losses import MultiTaskLoss, split_positive_weights, training_loss
 
 logger = logging.getLogger(__name__)
 
@@ -508,24 +508,9 @@ class StreamLearner:
 
     def _loss(self) -> MultiTaskLoss:
         """The Trainer's loss, class weights from the replay buffer (the earlier data)."""
-        config = self.config
-        import_weight = bug_weight = None
-        if self.replay_set is not None:
-            import_weight = positive_class_weights(self.replay_set.label_matrix("imports"))
-            bugs = self.replay_set.label_matrix("bugs")[self.replay_set.label_matrix("bug_mask")]
-            bug_weight = positive_class_weights(bugs) if bugs.numel() else None
-        return MultiTaskLoss(
-            LossWeights(
-                config.weight_code,
-                config.weight_confidence,
-                config.weight_imports,
-                config.weight_bugs,
-                config.weight_rank,
-            ),
-            import_pos_weight=import_weight,
-            bug_pos_weight=bug_weight,
-            temperature=config.temperature,
-        )
+        if self.replay_set is None:
+            return training_loss(self.config, None, None)
+        return training_loss(self.config, *split_positive_weights(self.replay_set))
 
     def _evaluate(self, model: YantraGNN, dataset: LabelledGraphs) -> dict[str, float]:
         metrics = evaluate(

@@ -7,12 +7,16 @@ Heads whose label is missing for a sample are masked out of the mean, never fed 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import torch
 import torch.nn.functional as F  # noqa: N812
 from torch import Tensor
 
-from yantra_gnn.data.dataset import ORIGINS
+from yantra_gnn.data.dataset import ORIGINS, LabelledGraphs
+
+if TYPE_CHECKING:
+    from yantra_gnn.train.config import TrainConfig
 
 
 def info_nce(embedding: Tensor, group: Tensor, mask: Tensor, temperature: float = 0.1) -> Tensor:
@@ -216,3 +220,33 @@ def positive_class_weights(targets: Tensor, max_weight: float = 20.0) -> Tensor:
         positives > 0, negatives / positives.clamp(min=1), torch.ones_like(positives)
     )
     return weight.clamp(min=1.0, max=max_weight)
+
+
+def split_positive_weights(split: LabelledGraphs) -> tuple[Tensor, Tensor | None]:
+    """``(import_pos_weight [V], bug_pos_weight [C] or None)`` of a training split in
+    memory: :func:`positive_class_weights` of its import labels (every graph) and of its
+    bug labels (the graphs whose bug labels are known; ``None`` when there are none)."""
+    bug_rows = split.label_matrix("bugs")[split.label_matrix("bug_mask")]
+    return (
+        positive_class_weights(split.label_matrix("imports")),
+        positive_class_weights(bug_rows) if bug_rows.numel() else None,
+    )
+
+
+def training_loss(
+    config: TrainConfig, import_pos_weight: Tensor | None, bug_pos_weight: Tensor | None
+) -> MultiTaskLoss:
+    """The :class:`MultiTaskLoss` of a training config: its loss weights and InfoNCE
+    temperature, with the given class weights."""
+    return MultiTaskLoss(
+        LossWeights(
+            config.weight_code,
+            config.weight_confidence,
+            config.weight_imports,
+            config.weight_bugs,
+            config.weight_rank,
+        ),
+        import_pos_weight=import_pos_weight,
+        bug_pos_weight=bug_pos_weight,
+        temperature=config.temperature,
+    )

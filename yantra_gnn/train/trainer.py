@@ -65,7 +65,7 @@ from yantra_gnn.train.continue_training import (
 )
 from yantra_gnn.train.distributed import data_parallel, epoch_seed, setup_distributed
 from yantra_gnn.train.import_lookup import initialise_import_lookup
-from yantra_gnn.train.losses import LossWeights, MultiTaskLoss, positive_class_weights
+from yantra_gnn.train.losses import split_positive_weights, training_loss
 from yantra_gnn.train.metrics import collect_predictions, headline_metrics, validation_score
 from yantra_gnn.train.selection import LOWER_IS_BETTER
 
@@ -618,19 +618,7 @@ class Trainer:
             factor=config.scheduler_factor,
             patience=config.scheduler_patience,
         )
-        import_weight, bug_weight = self.positive_weights()
-        self.loss = MultiTaskLoss(
-            LossWeights(
-                config.weight_code,
-                config.weight_confidence,
-                config.weight_imports,
-                config.weight_bugs,
-                config.weight_rank,
-            ),
-            import_pos_weight=import_weight,
-            bug_pos_weight=bug_weight,
-            temperature=config.temperature,
-        ).to(self.device)
+        self.loss = training_loss(config, *self.positive_weights()).to(self.device)
         self.start_epoch = 0
         self.best_val_loss = math.inf
         # The best value of the selection quantity, oriented so that higher is better.
@@ -645,11 +633,7 @@ class Trainer:
         :func:`shard_positive_weights`)."""
         if isinstance(self.train_set, ShardedGraphs):
             return shard_positive_weights(self.train_set.manifest)
-        bug_rows = self.train_set.label_matrix("bugs")[self.train_set.label_matrix("bug_mask")]
-        return (
-            positive_class_weights(self.train_set.label_matrix("imports")),
-            positive_class_weights(bug_rows) if bug_rows.numel() else None,
-        )
+        return split_positive_weights(self.train_set)
 
     # ------------------------------------------------------------------ state
     def _clear_output(self) -> Path | None:
