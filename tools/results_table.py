@@ -56,6 +56,7 @@ HEADS: tuple[tuple[str, list[tuple[str, str, str, str]]], ...] = (
             ("model, uncalibrated", "calibration", "uncalibrated", "ece"),
             ("model, saved Platt scaling", "calibration", "saved", "ece"),
             ("model, Platt cross-fitted on the set", "calibration", "crossfit", "ece"),
+            ("model, saved scaling moved to the set's share", "calibration", "rebased", "ece"),
             ("bag-of-features LR", "bag-of-features LR", "confidence", "ece"),
         ],
     ),
