@@ -27,7 +27,7 @@ from yantra_gnn.data.dataset import LabelledGraphs
 from yantra_gnn.data.shards import MANIFEST_NAME, write_shards_from_dataset
 from yantra_gnn.errors import ConfigError, DatasetError
 from yantra_gnn.train import TrainConfig, Trainer
-from yantra_gnn.train.trainer import positive_weights_from_counts
+from yantra_gnn.train.losses import positive_weights_from_counts
 
 #: Tiny model, one epoch; calibration on (its fit is checked where it can be made).
 SETTINGS: dict[str, Any] = {**TINY_TRAINING, "epochs": 1, "device": "cpu"}

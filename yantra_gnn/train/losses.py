@@ -214,11 +214,19 @@ def positive_class_weights(targets: Tensor, max_weight: float = 20.0) -> Tensor:
 
     Columns without positives get weight 1.
     """
-    positives = targets.float().sum(0)
-    negatives = targets.size(0) - positives
-    weight = torch.where(
-        positives > 0, negatives / positives.clamp(min=1), torch.ones_like(positives)
-    )
+    return positive_weights_from_counts(targets.float().sum(0), targets.size(0), max_weight)
+
+
+def positive_weights_from_counts(
+    positives: Tensor | list[int], rows: int, max_weight: float = 20.0
+) -> Tensor:
+    """:func:`positive_class_weights` of a ``[rows, C]`` target matrix from its column
+    sums alone (``positives``, ``[C]``; a sharded split's manifest holds them): negatives /
+    positives per column, 1 where a column has no positive, clamped to ``[1, max_weight]``,
+    in float32."""
+    positive = torch.as_tensor(positives, dtype=torch.float32)
+    negatives = rows - positive
+    weight = torch.where(positive > 0, negatives / positive.clamp(min=1), torch.ones_like(positive))
     return weight.clamp(min=1.0, max=max_weight)
 
 

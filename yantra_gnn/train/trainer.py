@@ -65,7 +65,11 @@ from yantra_gnn.train.continue_training import (
 )
 from yantra_gnn.train.distributed import data_parallel, epoch_seed, setup_distributed
 from yantra_gnn.train.import_lookup import initialise_import_lookup
-from yantra_gnn.train.losses import split_positive_weights, training_loss
+from yantra_gnn.train.losses import (
+    positive_weights_from_counts,
+    split_positive_weights,
+    training_loss,
+)
 from yantra_gnn.train.metrics import collect_predictions, headline_metrics, validation_score
 from yantra_gnn.train.selection import LOWER_IS_BETTER
 
@@ -161,8 +165,6 @@ def condefects_training_programs(path: str | None) -> list[LabelledProgram]:
 
 #: The splits of a ``--shards`` directory, as ``yantra-gnn shard --output DIR`` writes them.
 SHARD_SPLITS: tuple[str, str] = ("train", "val")
-#: ``positive_class_weights``'s default clamp, used for weights made from shard counts.
-MAX_POSITIVE_WEIGHT = 20.0
 
 
 def open_shards(
@@ -227,19 +229,6 @@ def open_shards(
             "--overwrite`"
         )
     return train_set, val_set
-
-
-def positive_weights_from_counts(
-    positives: list[int], rows: int, max_weight: float = MAX_POSITIVE_WEIGHT
-) -> torch.Tensor:
-    """:func:`~yantra_gnn.train.losses.positive_class_weights` of a ``[rows, C]`` target
-    matrix from its column sums alone (``positives``): negatives / positives per column,
-    1 where a column has no positive, clamped to ``[1, max_weight]``; computed in float32
-    with the same operations, so the weights are the same to the bit."""
-    positive = torch.tensor(positives, dtype=torch.float32)
-    negatives = rows - positive
-    weight = torch.where(positive > 0, negatives / positive.clamp(min=1), torch.ones_like(positive))
-    return weight.clamp(min=1.0, max=max_weight)
 
 
 def shard_positive_weights(
