@@ -41,3 +41,7 @@ DEFAULT_MAX_DRAWN_NODES = 600
 #: Numeric precisions of a forward pass: ``fp32`` (the default), or ``bf16`` autocast
 #: (``yantra_gnn.device.precision_context``) for speed within bf16's precision.
 PRECISIONS: tuple[str, ...] = ("fp32", "bf16")
+
+#: What the bug-location loss learns a real bug's location as (``TrainConfig.fault_target``):
+#: ``line``, every node on its fault line; ``node``, the one node holding the line.
+FAULT_TARGETS: tuple[str, ...] = ("line", "node")

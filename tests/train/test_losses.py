@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import math
 
+import pytest
 import torch
 import torch.nn.functional as F  # noqa: N812
+from torch_geometric.data import Batch, Data
 
+from yantra_gnn.data.dataset import ORIGINS
 from yantra_gnn.train.losses import (
-    bug_location_loss,
+    MultiTaskLoss,
+    _line_targets,
+    fault_line_loss,
     info_nce,
     masked_bce,
     node_log_softmax,
@@ -48,14 +53,65 @@ def test_node_log_softmax_is_per_graph():
     assert torch.allclose(out[3:], torch.full((2,), math.log(0.5)))
 
 
-def test_bug_location_loss_uses_only_mutated_graphs():
+def test_fault_line_loss_uses_only_located_graphs():
     logits = torch.tensor([1.0, 2.0, 3.0, 0.5, 0.5], requires_grad=True)
     batch = torch.tensor([0, 0, 0, 1, 1])
     ptr = torch.tensor([0, 3, 5])
-    loss = bug_location_loss(logits, batch, ptr, torch.tensor([2, -1]))
+    lines = torch.tensor([0, 1, 1, 0, 0])
+    node_level = torch.tensor([False, False])
+    loss = fault_line_loss(logits, batch, ptr, torch.tensor([2, -1]), lines, node_level)
     assert torch.allclose(loss, -torch.log_softmax(logits[:3], 0)[2])
-    none = bug_location_loss(logits, batch, ptr, torch.tensor([-1, -1]))
+    none = fault_line_loss(logits, batch, ptr, torch.tensor([-1, -1]), lines, node_level)
     assert none.item() == 0.0 and none.requires_grad
+
+
+def test_fault_line_loss_targets_every_node_of_a_real_bugs_line():
+    # graph 0 (a real bug): nodes 1 and 2 start on the fault line, node 0 does not;
+    # graph 1 (a mutant): its one node stays the target even though node 4 shares its line.
+    logits = torch.tensor([1.0, 2.0, 3.0, 0.5, -0.5], requires_grad=True)
+    batch = torch.tensor([0, 0, 0, 1, 1])
+    ptr = torch.tensor([0, 3, 5])
+    lines = torch.tensor([0, 4, 4, 7, 7])
+    line_level = torch.tensor([True, False])
+    loss = fault_line_loss(logits, batch, ptr, torch.tensor([1, 0]), lines, line_level)
+    first = -torch.logsumexp(torch.log_softmax(logits[:3], 0)[1:], 0)
+    second = -torch.log_softmax(logits[3:], 0)[0]
+    assert torch.allclose(loss, (first + second) / 2)
+    loss.backward()
+    # Mass moved between the fault line's nodes changes nothing in graph 0.
+    assert torch.allclose(logits.grad[1] / logits.grad[2], torch.exp(logits[1] - logits[2]))
+    # Far-off scores stay finite (the per-graph maximum is taken out first).
+    far = fault_line_loss(
+        torch.tensor([0.0, -300.0, -300.0]),
+        torch.zeros(3, dtype=torch.long),
+        torch.tensor([0, 3]),
+        torch.tensor([1]),
+        torch.tensor([0, 1, 1]),
+        torch.tensor([True]),
+    )
+    assert torch.isfinite(far) and abs(far.item() - (300 - math.log(2))) < 1e-3
+
+
+def test_multitask_loss_learns_real_bugs_by_line_unless_told_node():
+    data = [
+        Data(
+            x=torch.zeros(3, 2),
+            node_span=torch.tensor([[0, 0, 0, 5], [1, 0, 1, 9], [1, 4, 1, 9]]),
+            bug_node=torch.tensor([1]),
+            origin=torch.tensor([ORIGINS.index("incorrect_solution")]),
+        )
+    ]
+    batch = Batch.from_data_list(data)
+    logits = torch.tensor([0.0, 1.0, 2.0])
+    line = _line_targets(batch, "line")
+    assert line.tolist() == [True]
+    assert _line_targets(batch, "node").tolist() == [False]
+    by_line = fault_line_loss(
+        logits, batch.batch, batch.ptr, batch.bug_node, batch.node_span[:, 0], line
+    )
+    assert torch.allclose(by_line, -torch.logsumexp(torch.log_softmax(logits, 0)[1:], 0))
+    with pytest.raises(ValueError, match="fault_target"):
+        MultiTaskLoss(fault_target="token")
 
 
 def test_masked_bce_ignores_rows_without_labels():

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from yantra_gnn.defaults import PRECISIONS
+from yantra_gnn.defaults import FAULT_TARGETS, PRECISIONS
 from yantra_gnn.errors import ConfigError
 from yantra_gnn.home import CHECKPOINTS_DIR, CODECONTESTS_DIR
 from yantra_gnn.labels.labelling import LabelSettings
@@ -149,6 +149,8 @@ HELP: dict[str, str] = {
     "weight_imports": "weight of the import prediction loss",
     "weight_bugs": "weight of the bug class and location loss",
     "weight_rank": "weight of the within-problem ranking loss on confidence (0: off)",
+    "fault_target": "what a real bug's location is learnt as: line (every node on its "
+    "fault line) or node (the one node holding the line)",
     "scheduler_patience": "epochs without validation-loss improvement before the "
     "learning rate is lowered (ReduceLROnPlateau)",
     "scheduler_factor": "factor the learning rate is multiplied by when lowered",
@@ -322,6 +324,10 @@ class TrainConfig:
             are refused with it (``limit`` is ``yantra-gnn shard --limit``), and the
             ``labels`` and ``import_min_count`` settings do not apply. ``None``: train
             on ``data``.
+        fault_target: what the bug-location loss learns a real bug's (ConDefects)
+            location as: ``line``, every node that starts on its fault line (the unit
+            ``evaluate`` scores), or ``node``, the one node holding that line. Mutants
+            always have their one mutated node.
     """
 
     data: str | None = None
@@ -367,6 +373,7 @@ class TrainConfig:
     promote_to: str | None = None
     dist_timeout_s: float = 1800.0
     shards: str | None = None
+    fault_target: str = "line"
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -406,6 +413,11 @@ class TrainConfig:
         if self.precision not in PRECISIONS:
             raise ConfigError(
                 f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}"
+            )
+        if self.fault_target not in FAULT_TARGETS:
+            raise ConfigError(
+                f"fault_target must be one of {', '.join(FAULT_TARGETS)}, "
+                f"got {self.fault_target!r}"
             )
         if self.select_by not in SELECTION_CHOICES:
             raise ConfigError(
