@@ -71,3 +71,31 @@ def test_lookup_needs_the_evidence_head_and_the_same_vocabulary(train_set):
     other = YantraGNN(ModelConfig(import_vocab=("os",)))
     with pytest.raises(ValueError, match="vocabulary"):
         initialise_import_lookup(other, train_set)
+
+
+def test_a_frozen_lookup_stays_the_lookup_while_the_rest_trains(
+    prepared_root, tmp_path, monkeypatch
+):
+    from yantra_test_helpers import TINY_TRAINING
+
+    from yantra_gnn.errors import ConfigError
+    from yantra_gnn.train import TrainConfig, Trainer
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    settings = {"data": str(prepared_root), "epochs": 1, **TINY_TRAINING}
+    config = TrainConfig.from_dict(
+        {**settings, "output": str(tmp_path / "run"), "freeze_import_lookup": True}
+    )
+    trainer = Trainer(config)
+    head = trainer.model.import_evidence
+    start = {name: p.detach().clone() for name, p in trainer.model.named_parameters()}
+    lookup = head.feature_weight.weight.detach().clone()
+    trainer.fit()
+    assert torch.equal(head.feature_weight.weight, lookup)
+    assert torch.equal(head.feature_weight.bias, start["import_evidence.feature_weight.bias"])
+    assert not torch.equal(head.node_weight.weight, start["import_evidence.node_weight.weight"])
+    assert not torch.equal(trainer.model.import_head.out.weight, start["import_head.out.weight"])
+    with pytest.raises(ConfigError, match="import_lookup_init"):
+        TrainConfig.from_dict(
+            {**settings, "freeze_import_lookup": True, "import_lookup_init": False}
+        )

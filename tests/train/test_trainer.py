@@ -430,7 +430,7 @@ FIRST_LAYOUT_OPTIONS = [
     "--progress", "--calibrate", "--condefects", "--init-from", "--import-lookup-init",
     "--overwrite", "--continue-from", "--replay-data", "--replay-size", "--continue-lr-scale",
     "--min-pass-rate", "--promote-margin", "--promote-to", "--dist-timeout-s", "--shards",
-    "--fault-target",
+    "--fault-target", "--freeze-import-lookup",
 ]  # fmt: skip
 
 

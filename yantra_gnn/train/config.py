@@ -149,6 +149,8 @@ HELP: dict[str, str] = {
     "weight_imports": "weight of the import prediction loss",
     "weight_bugs": "weight of the bug class and location loss",
     "weight_rank": "weight of the within-problem ranking loss on confidence (0: off)",
+    "freeze_import_lookup": "keep the import evidence at the training data's name lookup "
+    "(needs --import-lookup-init true; true/false)",
     "fault_target": "what a real bug's location is learnt as: line (every node on its "
     "fault line) or node (the one node holding the line)",
     "scheduler_patience": "epochs without validation-loss improvement before the "
@@ -328,6 +330,9 @@ class TrainConfig:
             location as: ``line``, every node that starts on its fault line (the unit
             ``evaluate`` scores), or ``node``, the one node holding that line. Mutants
             always have their one mutated node.
+        freeze_import_lookup: keep the import evidence's feature weights at the name
+            lookup they start as (``import_lookup_init``) and train only the rest of the
+            model; the import head can then only add to the lookup, not unlearn it.
     """
 
     data: str | None = None
@@ -374,6 +379,7 @@ class TrainConfig:
     dist_timeout_s: float = 1800.0
     shards: str | None = None
     fault_target: str = "line"
+    freeze_import_lookup: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -414,10 +420,14 @@ class TrainConfig:
             raise ConfigError(
                 f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}"
             )
+        if self.freeze_import_lookup and not self.import_lookup_init:
+            raise ConfigError(
+                "freeze_import_lookup keeps the import evidence at the name lookup it "
+                "starts as; it needs import_lookup_init true"
+            )
         if self.fault_target not in FAULT_TARGETS:
             raise ConfigError(
-                f"fault_target must be one of {', '.join(FAULT_TARGETS)}, "
-                f"got {self.fault_target!r}"
+                f"fault_target must be one of {', '.join(FAULT_TARGETS)}, got {self.fault_target!r}"
             )
         if self.select_by not in SELECTION_CHOICES:
             raise ConfigError(

@@ -123,3 +123,23 @@ def initialise_import_lookup(
         seen,
     )
     return {"columns": seen, "programs": programs}
+
+
+def freeze_import_lookup(model: YantraGNN) -> int:
+    """Stop training the feature weights (and bias) of the import evidence head of
+    ``model``, the part :func:`initialise_import_lookup` sets to the name lookup; its
+    weights on the node embeddings and the rest of the model still train.
+
+    Returns:
+        The number of frozen parameters.
+
+    Raises:
+        ValueError: the model has no import evidence head.
+    """
+    head = model.import_evidence
+    if head is None:
+        raise ValueError("the model has no import evidence head (ModelConfig.import_evidence)")
+    head.feature_weight.requires_grad_(False)
+    frozen = sum(p.numel() for p in head.feature_weight.parameters())
+    logger.info("import evidence: %d lookup weights frozen", frozen)
+    return frozen

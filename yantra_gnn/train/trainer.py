@@ -64,7 +64,7 @@ from yantra_gnn.train.continue_training import (
     success_only,
 )
 from yantra_gnn.train.distributed import data_parallel, epoch_seed, setup_distributed
-from yantra_gnn.train.import_lookup import initialise_import_lookup
+from yantra_gnn.train.import_lookup import freeze_import_lookup, initialise_import_lookup
 from yantra_gnn.train.losses import (
     positive_weights_from_counts,
     split_positive_weights,
@@ -531,6 +531,11 @@ class Trainer:
                 )
             else:
                 self.import_lookup = initialise_import_lookup(self.model, self.train_set)
+        if config.freeze_import_lookup:  # on resume too: requires_grad is not saved
+            try:
+                freeze_import_lookup(self.model)
+            except ValueError as error:
+                raise ConfigError(f"freeze_import_lookup: {error}") from None
         if resume:
             self._resume(resume)
         saved_world = int(saved.get("world_size", 1))
