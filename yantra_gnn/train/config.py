@@ -151,8 +151,8 @@ HELP: dict[str, str] = {
     "weight_rank": "weight of the within-problem ranking loss on confidence (0: off)",
     "freeze_import_lookup": "keep the import evidence at the training data's name lookup "
     "(needs --import-lookup-init true; true/false)",
-    "fault_target": "what a real bug's location is learnt as: line (every node on its "
-    "fault line) or node (the one node holding the line)",
+    "fault_target": "what a real bug's location is learnt as: node (the one node holding "
+    "its fault line) or line (every node starting on it)",
     "scheduler_patience": "epochs without validation-loss improvement before the "
     "learning rate is lowered (ReduceLROnPlateau)",
     "scheduler_factor": "factor the learning rate is multiplied by when lowered",
@@ -327,9 +327,9 @@ class TrainConfig:
             ``labels`` and ``import_min_count`` settings do not apply. ``None``: train
             on ``data``.
         fault_target: what the bug-location loss learns a real bug's (ConDefects)
-            location as: ``line``, every node that starts on its fault line (the unit
-            ``evaluate`` scores), or ``node``, the one node holding that line. Mutants
-            always have their one mutated node.
+            location as: ``node``, the one node holding its fault line, or ``line``,
+            every node that starts on that line (the unit ``evaluate`` scores; measured
+            no better, docs/results.md). Mutants always have their one mutated node.
         freeze_import_lookup: keep the import evidence's feature weights at the name
             lookup they start as (``import_lookup_init``) and train only the rest of the
             model; the import head can then only add to the lookup, not unlearn it.
@@ -378,7 +378,7 @@ class TrainConfig:
     promote_to: str | None = None
     dist_timeout_s: float = 1800.0
     shards: str | None = None
-    fault_target: str = "line"
+    fault_target: str = "node"
     freeze_import_lookup: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 

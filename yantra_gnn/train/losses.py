@@ -96,8 +96,8 @@ def fault_line_loss(
     with :math:`p` the softmax of the node scores within graph :math:`g` and
     :math:`t_g` its located node. Picking one node of the line instead (the smallest one
     holding the whole line, ``locate_node``) asks the head to tell apart nodes of the
-    same line that the metric does not: measured, the line target finds the fault line
-    more often (docs/results.md).
+    same line that the metric does not. Measured, it does not find the fault line more
+    often (docs/results.md), so ``node`` stays the default.
 
     Args:
         node_logits: ``[N]``; batch: ``[N]``; ptr: ``[B + 1]`` node offsets;
@@ -189,8 +189,8 @@ class MultiTaskLoss(torch.nn.Module):
         import_pos_weight: ``[V]`` positive-class weights for the import BCE.
         bug_pos_weight: ``[C]`` positive-class weights for the bug BCE.
         temperature: InfoNCE temperature.
-        fault_target: ``"line"``: a real bug's location target is every node on its
-            fault line (:func:`fault_line_loss`); ``"node"``: the one located node.
+        fault_target: ``"node"``: a real bug's location target is the one located
+            node; ``"line"``: every node on its fault line (:func:`fault_line_loss`).
     """
 
     import_pos_weight: Tensor | None
@@ -202,7 +202,7 @@ class MultiTaskLoss(torch.nn.Module):
         import_pos_weight: Tensor | None = None,
         bug_pos_weight: Tensor | None = None,
         temperature: float = 0.1,
-        fault_target: str = "line",
+        fault_target: str = "node",
     ) -> None:
         super().__init__()
         if fault_target not in FAULT_TARGETS:
