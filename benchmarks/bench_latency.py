@@ -44,13 +44,15 @@ from benchmarks.suite import (
     Condition,
     Context,
     Measurement,
+    counted_flops,
     entry,
     median,
     percentiles_ms,
+    sparse_input_flops,
     torch_threads,
 )
 from yantra_gnn.defaults import DEFAULT_NUM_THREADS
-from yantra_gnn.device import resolve_device
+from yantra_gnn.device import batch_to_device, resolve_device
 from yantra_gnn.graph import to_dense_features
 from yantra_gnn.nn import YantraGNN
 from yantra_gnn.predict import Predictor
@@ -268,6 +270,46 @@ def predict_batch_at(context: Context, precision: str) -> Measurement:
         note=f"{rate['predict_batch']:.0f} graphs/s end to end, "
         f"{rate['predict_graphs']:.0f} forward only (prebuilt graphs), plain forward "
         f"{rate['plain']:.0f} ({batch.num_nodes} nodes per batch)",
+    )
+
+
+@entry(
+    "predict_flops",
+    "floating-point operations of the forward on the 32 solutions of `predict_batch` (counted)",
+    target=[],
+    ratio_of="baseline/value",
+)
+def predict_flops(context: Context) -> Measurement:
+    """GFLOP of the shipped model's forward (every head) on the 32 graphs of
+    ``predict_batch``, against the plain forward's on the same graphs. The ratio bounds
+    what ``predict_batch``'s forward can gain in one precision, and its inverse what
+    ``predict_one``'s can: the 512-wide layers are the same on both sides, so only fewer
+    operations or a faster number format move it."""
+    predictor = _shipped_predictor(context)
+    baseline = _baseline(context)
+    graphs = [predictor.build_graph(s) for s in context.spread(32)]
+    ours_batch = Batch.from_data_list(graphs)
+    dense = Batch.from_data_list([dense_graph(g, context.device) for g in graphs])
+
+    def forward() -> object:
+        with torch.inference_mode():
+            return predictor.model(batch_to_device(ours_batch, predictor.device))
+
+    ours = counted_flops(forward) + sparse_input_flops(predictor.model, ours_batch.x)
+    plain = counted_flops(lambda: plain_forward(baseline, dense))
+    return Measurement(
+        value=ours / 1e9,
+        unit="GFLOP",
+        baseline=Baseline("plain PyG SAGEConv forward alone", plain / 1e9, "GFLOP"),
+        details={
+            "graphs": len(graphs),
+            "nodes": int(ours_batch.num_nodes),
+            "flops": ours,
+            "baseline_flops": plain,
+        },
+        note=f"{int(ours_batch.num_nodes)} nodes: {ours / 1e9:.2f} against {plain / 1e9:.2f} "
+        f"GFLOP; in one precision the forward cannot pass {plain / ours:.2f}x the plain "
+        f"one's speed, nor a single prediction go below {ours / plain:.2f}x its time",
     )
 
 

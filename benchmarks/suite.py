@@ -130,7 +130,8 @@ class Entry:
         name: what ``--only`` selects it by.
         title: the path measured, for the table.
         function: measures it on a :class:`Context`.
-        target: the conditions the figures must all meet.
+        target: the conditions the figures must all meet (none: the entry reports a
+            figure that explains another, such as a bound; ``met`` is then ``None``).
         ratio_of: :data:`RATIO_ORIENTATIONS` member, or ``""`` without a baseline.
     """
 
@@ -177,7 +178,9 @@ class Entry:
                 value=_round(measured.value),
                 unit=measured.unit,
                 ratio=None if ratio is None else _round(ratio),
-                met=all(c.holds(measured.value, ratio) for c in self.target),
+                met=all(c.holds(measured.value, ratio) for c in self.target)
+                if self.target
+                else None,
                 details=measured.details,
             )
             if measured.note:
@@ -389,6 +392,33 @@ def torch_threads(count: int) -> Iterator[None]:
         torch.set_num_threads(previous)
 
 
+def counted_flops(function: Callable[[], object]) -> int:
+    """Floating-point operations of ``function()`` as torch's ``FlopCounterMode`` counts
+    them: the dense matrix products (forward, and backward when it runs one). Sparse
+    products (``embedding_bag``) are not counted: add :func:`sparse_input_flops`."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with FlopCounterMode(display=False) as counter:
+        function()
+    return int(counter.get_total_flops())
+
+
+def sparse_input_flops(model: torch.nn.Module, x: torch.Tensor, passes: int = 1) -> int:
+    """``2 nnz F_out`` per product of a sparse ``x`` with each 2-d weight of ``model``
+    that reads the raw features (``F_in`` = ``x``'s width), times ``passes`` (1: a
+    forward; 2: a training step, which also forms those weights' gradients); 0 for a
+    dense ``x``."""
+    if not x.is_sparse:
+        return 0
+    nnz = int(x.coalesce().values().numel())
+    widths = sum(
+        p.size(0)
+        for name, p in model.named_parameters()
+        if p.dim() == 2 and p.size(1) == x.size(1) and name.endswith("weight")
+    )
+    return 2 * nnz * widths * passes
+
+
 def median(values: Sequence[float]) -> float:
     """The median (of seconds, usually)."""
     return float(statistics.median(values))
@@ -517,8 +547,8 @@ def _cell(result: dict[str, Any]) -> list[str]:
         f"{_number(result['value'])} {result['unit']}",
         theirs,
         ratio,
-        result["target"],
-        "**met**" if result["met"] else "not met",
+        result["target"] or "— (a bound, not a target)",
+        {True: "**met**", False: "not met", None: "—"}[result["met"]],
     ]
 
 

@@ -62,7 +62,7 @@ def check_entry(result: dict) -> None:
         assert result["value"] is None and result["met"] is None
         return
     assert isinstance(result["value"], float) and math.isfinite(result["value"])
-    assert isinstance(result["met"], bool)
+    assert isinstance(result["met"], bool) if result["target"] else result["met"] is None
     baseline = result["baseline"]
     if baseline is None:
         assert result["ratio"] is None and result["ratio_of"] is None
@@ -116,13 +116,19 @@ def test_every_issue_path_is_an_entry_with_a_target():
         "sandbox_tests",
         "train_step",
         "train_step_bf16",
+        "train_step_flops",
         "train_epoch",
         "predict_one",
         "predict_batch",
         "predict_batch_bf16",
+        "predict_flops",
     ]
+    bounds = {
+        "train_step_flops",
+        "predict_flops",
+    }  # figures that explain a target, with none of their own
     for item in known.values():
-        assert item.target and item.title
+        assert bool(item.target) == (item.name not in bounds) and item.title
         assert item.ratio_of in suite.RATIO_ORIENTATIONS  # every entry has a baseline
     assert [e.name for e in suite.select(["predict_one", "featurize_one"])] == [
         "featurize_one",
@@ -153,6 +159,13 @@ def test_ratio_orientation_targets_skips_and_errors():
 
     share = fake_entry(timed, target=(suite.Condition("ratio", "<=", 0.2),)).run(context)
     assert share["ratio"] == 0.25 and share["met"] is False
+
+    bound = fake_entry(timed, target=(), ratio_of="baseline/value").run(context)
+    check_entry(bound)
+    assert bound["ratio"] == 4.0 and bound["met"] is None and bound["target"] == ""
+    assert "a bound, not a target" in suite.render_markdown(
+        {"header": suite.header(context, "python -m benchmarks"), "entries": [bound]}
+    )
 
     skipped = fake_entry(suite.Skipped("no sandbox here"), target=()).run(context)
     check_entry(skipped)
