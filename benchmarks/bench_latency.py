@@ -44,6 +44,7 @@ from benchmarks.suite import (
     Condition,
     Context,
     Measurement,
+    bound_entry,
     counted_flops,
     entry,
     median,
@@ -273,11 +274,9 @@ def predict_batch_at(context: Context, precision: str) -> Measurement:
     )
 
 
-@entry(
+@bound_entry(
     "predict_flops",
     "floating-point operations of the forward on the 32 solutions of `predict_batch` (counted)",
-    target=[],
-    ratio_of="baseline/value",
 )
 def predict_flops(context: Context) -> Measurement:
     """GFLOP of the shipped model's forward (every head) on the 32 graphs of

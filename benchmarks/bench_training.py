@@ -32,6 +32,7 @@ from benchmarks.suite import (
     Condition,
     Context,
     Measurement,
+    bound_entry,
     counted_flops,
     entry,
     median,
@@ -241,11 +242,9 @@ def train_step_at(context: Context, precision: str) -> Measurement:
     )
 
 
-@entry(
+@bound_entry(
     "train_step_flops",
     "floating-point operations of a training step, batch of 32 real graphs (counted)",
-    target=[],
-    ratio_of="baseline/value",
 )
 def train_step_flops(context: Context) -> Measurement:
     """GFLOP per training step on :func:`median_batch`, against the baseline's on the

@@ -206,6 +206,14 @@ def entry(
     return register
 
 
+def bound_entry(
+    name: str, title: str
+) -> Callable[[Callable[[Context], Measurement]], Callable[[Context], Measurement]]:
+    """Register the decorated function as the suite entry ``name`` that reports a bound
+    on another entry's ratio (no target of its own; the ratio is baseline / value)."""
+    return entry(name, title, target=[], ratio_of="baseline/value")
+
+
 def entries() -> dict[str, Entry]:
     """Every entry of the suite, by name, in table order."""
     for module in ENTRY_MODULES:
