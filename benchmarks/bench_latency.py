@@ -47,6 +47,7 @@ from benchmarks.suite import (
     bound_entry,
     counted_flops,
     entry,
+    flops_measurement,
     median,
     percentiles_ms,
     sparse_input_flops,
@@ -296,17 +297,13 @@ def predict_flops(context: Context) -> Measurement:
 
     ours = counted_flops(forward) + sparse_input_flops(predictor.model, ours_batch.x)
     plain = counted_flops(lambda: plain_forward(baseline, dense))
-    return Measurement(
-        value=ours / 1e9,
-        unit="GFLOP",
-        baseline=Baseline("plain PyG SAGEConv forward alone", plain / 1e9, "GFLOP"),
-        details={
-            "graphs": len(graphs),
-            "nodes": int(ours_batch.num_nodes),
-            "flops": ours,
-            "baseline_flops": plain,
-        },
-        note=f"{int(ours_batch.num_nodes)} nodes: {ours / 1e9:.2f} against {plain / 1e9:.2f} "
+    return flops_measurement(
+        ours,
+        plain,
+        "plain PyG SAGEConv forward alone",
+        "GFLOP",
+        {"graphs": len(graphs), "nodes": int(ours_batch.num_nodes)},
+        f"{int(ours_batch.num_nodes)} nodes: {ours / 1e9:.2f} against {plain / 1e9:.2f} "
         f"GFLOP; in one precision the forward cannot pass {plain / ours:.2f}x the plain "
         f"one's speed, nor a single prediction go below {ours / plain:.2f}x its time",
     )

@@ -228,15 +228,6 @@ def write_set(
 
 
 # --------------------------------------------------------------------- the child
-def _pos_weight(positives: list[int], rows: int) -> Any:
-    """``positive_class_weights`` of the trainer, from counts."""
-    import torch
-
-    p = torch.tensor(positives, dtype=torch.float)
-    weight = torch.where(p > 0, (rows - p) / p.clamp(min=1), torch.ones_like(p))
-    return weight.clamp(min=1.0, max=20.0)
-
-
 def child(args: argparse.Namespace) -> dict[str, Any]:
     """One measurement in this (fresh) process."""
     import torch
@@ -244,7 +235,7 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
     from yantra_gnn.data.loader import GroupBatchSampler
     from yantra_gnn.data.shards import Shard, ShardedGraphs
     from yantra_gnn.nn import ModelConfig, YantraGNN
-    from yantra_gnn.train.losses import LossWeights, MultiTaskLoss
+    from yantra_gnn.train.losses import LossWeights, MultiTaskLoss, positive_weights_from_counts
 
     torch.manual_seed(0)
     result: dict[str, Any] = {"mode": args.child, "rss_mb_after_imports": _rss_mb()}
@@ -283,8 +274,8 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
     )
     loss_fn = MultiTaskLoss(
         LossWeights(),
-        import_pos_weight=_pos_weight(counts["imports_positive"], manifest.graphs),
-        bug_pos_weight=_pos_weight(counts["bugs_positive"], counts["bug_known"]),
+        import_pos_weight=positive_weights_from_counts(counts["imports_positive"], manifest.graphs),
+        bug_pos_weight=positive_weights_from_counts(counts["bugs_positive"], counts["bug_known"]),
     )
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01)
     model.train()

@@ -35,6 +35,7 @@ from benchmarks.suite import (
     bound_entry,
     counted_flops,
     entry,
+    flops_measurement,
     median,
     sparse_input_flops,
     torch_threads,
@@ -45,7 +46,7 @@ from yantra_gnn.device import batch_to_device, precision_context
 from yantra_gnn.graph import to_dense_features
 from yantra_gnn.nn import ModelConfig, YantraGNN
 from yantra_gnn.train import TrainConfig
-from yantra_gnn.train.losses import LossWeights, MultiTaskLoss, positive_class_weights
+from yantra_gnn.train.losses import MultiTaskLoss, split_positive_weights, training_loss
 
 #: Graphs in the epoch of ``train_epoch`` (the issue's 8,000), and in ``--quick``.
 EPOCH_GRAPHS = 8000
@@ -113,19 +114,7 @@ def sides(
     Trainer sets up a run."""
     settings = TrainConfig()
     config = ModelConfig(import_vocab=dataset.import_vocab, bug_classes=dataset.bug_classes)
-    bug_rows = dataset.label_matrix("bugs")[dataset.label_matrix("bug_mask")]
-    loss = MultiTaskLoss(
-        LossWeights(
-            settings.weight_code,
-            settings.weight_confidence,
-            settings.weight_imports,
-            settings.weight_bugs,
-            settings.weight_rank,
-        ),
-        import_pos_weight=positive_class_weights(dataset.label_matrix("imports")),
-        bug_pos_weight=positive_class_weights(bug_rows) if bug_rows.numel() else None,
-        temperature=settings.temperature,
-    ).to(context.device)
+    loss = training_loss(settings, *split_positive_weights(dataset)).to(context.device)
     made = {}
     for name, kind in (("ours", YantraGNN), ("plain", PlainSAGEModel)):
         torch.manual_seed(settings.seed)
@@ -260,17 +249,13 @@ def train_step_flops(context: Context) -> Measurement:
     with torch_threads(context.training_threads):
         ours = step_flops(made["ours"], batch)
         plain = step_flops(made["plain"], dense_batch(batch))
-    return Measurement(
-        value=ours / 1e9,
-        unit="GFLOP/step",
-        baseline=Baseline("plain PyG SAGEConv, same heads and losses", plain / 1e9, "GFLOP/step"),
-        details={
-            "graphs": len(indices),
-            "nodes": _nodes(batch),
-            "flops": ours,
-            "baseline_flops": plain,
-        },
-        note=f"{_nodes(batch)} nodes: {ours / 1e9:.1f} against {plain / 1e9:.1f} GFLOP; "
+    return flops_measurement(
+        ours,
+        plain,
+        "plain PyG SAGEConv, same heads and losses",
+        "GFLOP/step",
+        {"graphs": len(indices), "nodes": _nodes(batch)},
+        f"{_nodes(batch)} nodes: {ours / 1e9:.1f} against {plain / 1e9:.1f} GFLOP; "
         f"train_step's ratio cannot pass {plain / ours:.2f}x in one precision",
     )
 

@@ -411,6 +411,21 @@ def counted_flops(function: Callable[[], object]) -> int:
     return int(counter.get_total_flops())
 
 
+def flops_measurement(
+    ours: int, plain: int, baseline: str, unit: str, details: dict[str, Any], note: str
+) -> Measurement:
+    """The :class:`Measurement` of a count of operations: ``ours`` and the baseline's
+    ``plain`` floating-point operations, reported in G``unit`` (both counts kept in the
+    details as ``flops`` and ``baseline_flops``)."""
+    return Measurement(
+        value=ours / 1e9,
+        unit=unit,
+        baseline=Baseline(baseline, plain / 1e9, unit),
+        details={**details, "flops": ours, "baseline_flops": plain},
+        note=note,
+    )
+
+
 def sparse_input_flops(model: torch.nn.Module, x: torch.Tensor, passes: int = 1) -> int:
     """``2 nnz F_out`` per product of a sparse ``x`` with each 2-d weight of ``model``
     that reads the raw features (``F_in`` = ``x``'s width), times ``passes`` (1: a

@@ -32,6 +32,7 @@ import torch
 from yantra_gnn.data.dataset import LabelledGraphs
 from yantra_gnn.graph.features import NAME_BLOCK, SUBTOKEN_BLOCK
 from yantra_gnn.nn import YantraGNN
+from yantra_gnn.nn.heads import NodeEvidenceHead
 from yantra_gnn.schema import FEATURE_DIM
 
 logger = logging.getLogger(__name__)
@@ -80,6 +81,13 @@ def column_import_table(
     return prior, table, programs
 
 
+def _evidence_head(model: YantraGNN) -> NodeEvidenceHead:
+    """``model``'s import evidence head; ``ValueError`` when it has none."""
+    if model.import_evidence is None:
+        raise ValueError("the model has no import evidence head (ModelConfig.import_evidence)")
+    return model.import_evidence
+
+
 def initialise_import_lookup(
     model: YantraGNN,
     train_set: LabelledGraphs | Iterable[LabelledGraphs],
@@ -99,9 +107,7 @@ def initialise_import_lookup(
         ValueError: the model has no import evidence head, or its vocabulary is not the
             training set's.
     """
-    head = model.import_evidence
-    if head is None:
-        raise ValueError("the model has no import evidence head (ModelConfig.import_evidence)")
+    head = _evidence_head(model)
     if isinstance(train_set, LabelledGraphs):
         import_vocab = train_set.import_vocab
     if import_vocab is None or tuple(model.config.import_vocab) != tuple(import_vocab):
@@ -136,9 +142,7 @@ def freeze_import_lookup(model: YantraGNN) -> int:
     Raises:
         ValueError: the model has no import evidence head.
     """
-    head = model.import_evidence
-    if head is None:
-        raise ValueError("the model has no import evidence head (ModelConfig.import_evidence)")
+    head = _evidence_head(model)
     head.feature_weight.requires_grad_(False)
     frozen = sum(p.numel() for p in head.feature_weight.parameters())
     logger.info("import evidence: %d lookup weights frozen", frozen)

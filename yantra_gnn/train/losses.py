@@ -252,8 +252,8 @@ class MultiTaskLoss(torch.nn.Module):
 
 
 def _line_targets(batch, fault_target: str) -> Tensor:
-    """``[B]`` bool: the graphs whose bug-location target is a whole line, the real bugs
-    (``incorrect_solution`` with a located fault) when ``fault_target`` is ``"line"``."""
+    """``[B]`` bool: the graphs whose bug-location target, where they have one, is a whole
+    line: the real bugs (``incorrect_solution``) when ``fault_target`` is ``"line"``."""
     origin = getattr(batch, "origin", None)
     if fault_target == "node" or origin is None:
         return torch.zeros_like(batch.bug_node, dtype=torch.bool)
