@@ -465,3 +465,15 @@ def test_bf16_autocast_outputs_are_close_to_fp32(batch, config):
 def test_unknown_precision_is_a_config_error():
     with pytest.raises(ConfigError, match="precision must be one of"):
         precision_context("int4", "cpu")
+
+
+@pytest.mark.parametrize("config", [ModelConfig(), GROUPED], ids=["default", "grouped"])
+def test_inference_sums_in_place_give_the_autograd_outputs_bit_for_bit(batch, config):
+    # Without gradients the encoder and the bug-location head add and apply ReLU in
+    # place (no new [N, C] tensor per step); the values must not move by one bit.
+    model = _seeded(config).eval()
+    with_autograd = model(batch)
+    with torch.inference_mode():
+        in_place = model(batch)
+    for name in ("node_embeddings", "graph_embedding", "bug_node_logits", "import_logits"):
+        assert torch.equal(getattr(in_place, name), getattr(with_autograd, name).detach()), name

@@ -39,6 +39,31 @@ def make_activation(name: str) -> nn.Module:
     return _ACTIVATIONS[name]()
 
 
+def accumulate(total: Tensor, term: Tensor) -> Tensor:
+    """``total + term``, written into ``total`` when nothing records gradients.
+
+    Inference makes no new ``[N, C]`` tensor for each sum (a fresh tensor of a large
+    batch costs its page faults, as much as the sum itself). Only for a ``total`` the
+    caller owns (made by the step before), and only when the sum keeps ``total``'s shape
+    and dtype, so the result is bit for bit ``total + term``.
+    """
+    if (
+        torch.is_grad_enabled()
+        or torch.result_type(total, term) != total.dtype
+        or torch.broadcast_shapes(total.shape, term.shape) != total.shape
+    ):
+        return total + term
+    return total.add_(term)
+
+
+def activate(activation: nn.Module, x: Tensor) -> Tensor:
+    """``activation(x)``; a ReLU overwrites ``x`` when nothing records gradients (as
+    :func:`accumulate`: only for an ``x`` the caller owns; the same values)."""
+    if isinstance(activation, nn.ReLU) and not torch.is_grad_enabled():
+        return x.relu_()
+    return activation(x)
+
+
 def sparse_rows_matmul(x: Tensor, weight_t: Tensor, *, use_index_add: bool = False) -> Tensor:
     """``x @ weight_t`` for a sparse COO ``x`` without densifying it.
 
@@ -130,14 +155,17 @@ class GroupedSAGEConv(nn.Module):
         if self.project_first:
             return self._forward_project_first(x, edge_indices)
         convs = self.sage_convs()
-        if x.dtype != convs[0].lin_l.weight.dtype:
+        # An int8 map (yantra_gnn.nn.quantize) has a weight() method, and float32 inputs.
+        weight = convs[0].lin_l.weight
+        dtype = weight.dtype if isinstance(weight, Tensor) else torch.float32
+        if x.dtype != dtype:
             # Under bf16 autocast the previous layer's output is bf16; the mean
             # aggregation (a sparse product) runs in the weights' dtype, the linear
             # maps in bf16 again (autocast casts their inputs).
-            x = x.to(convs[0].lin_l.weight.dtype)
-        out = convs[0](x, edge_indices[0])
+            x = x.to(dtype)
+        out = _sage_conv(convs[0], x, edge_indices[0])
         for conv, edge_index in zip(convs[1:], edge_indices[1:], strict=True):
-            out = out + conv(x, edge_index)
+            out = accumulate(out, _sage_conv(conv, x, edge_index))
         return out
 
     def _weights(self) -> list[Tensor]:
@@ -170,15 +198,18 @@ class GroupedSAGEConv(nn.Module):
         else:
             projected = x.to(device=device, dtype=weight_t.dtype) @ weight_t
         width = self.out_channels
-        out = projected[:, self.num_groups * width :]  # root term W_r x_i
+        root = projected[:, self.num_groups * width :]  # root term W_r x_i
+        out: Tensor | None = None
         for g, (conv, edge_index) in enumerate(zip(self.sage_convs(), edge_indices, strict=True)):
             part = projected[:, g * width : (g + 1) * width]
             # SAGEConv's own message passing (message x_j, mean aggregation) on the
             # projected features; then lin_l's bias, as in SAGEConv.forward.
             aggregated = conv.propagate(edge_index, x=(part, part), size=None)
-            out = out + aggregated
+            # root + aggregated (the same sum either way round), then the next groups
+            out = accumulate(aggregated, root) if out is None else accumulate(out, aggregated)
             if conv.lin_l.bias is not None:
-                out = out + conv.lin_l.bias
+                out = accumulate(out, conv.lin_l.bias)
+        assert out is not None  # num_groups >= 1
         return out
 
     def __repr__(self) -> str:
@@ -186,6 +217,17 @@ class GroupedSAGEConv(nn.Module):
             f"{self.__class__.__name__}({self.in_channels}, {self.out_channels}, "
             f"groups={self.num_groups}, project_first={self.project_first})"
         )
+
+
+def _sage_conv(conv: SAGEConv, x: Tensor, edge_index: Tensor) -> Tensor:
+    """``conv(x, edge_index)``; without gradients, the same steps with the root term added
+    in place (:func:`accumulate`): ``lin_l(mean_j x_j) + lin_r(x_i)``, as
+    ``SAGEConv.forward`` computes it with this library's settings (no projection, no
+    normalization)."""
+    if torch.is_grad_enabled():
+        return conv(x, edge_index)
+    out = conv.lin_l(conv.propagate(edge_index, x=(x, x), size=None))
+    return accumulate(out, conv.lin_r(x)) if conv.root_weight else out
 
 
 class GraphPooling(nn.Module):
@@ -282,7 +324,7 @@ class SAGEEncoder(nn.Module):
         for i, layer in enumerate(self.layers):
             x = layer(x, edge_indices)
             if i < last:
-                x = self.dropout(self.activation(x))
+                x = self.dropout(activate(self.activation, x))
         return x
 
     def __repr__(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from torch import Tensor, nn
 from torch_geometric.utils import scatter
 
-from yantra_gnn.nn.encoder import make_activation, sparse_rows_matmul
+from yantra_gnn.nn.encoder import accumulate, activate, make_activation, sparse_rows_matmul
 
 
 class MLPHead(nn.Module):
@@ -94,7 +94,7 @@ class BugLocationHead(nn.Module):
 
     def forward(self, node_embeddings: Tensor, graph_embedding: Tensor, batch: Tensor) -> Tensor:
         context = self.graph_hidden(graph_embedding).index_select(0, batch)
-        hidden = self.activation(self.node_hidden(node_embeddings) + context)
+        hidden = activate(self.activation, accumulate(self.node_hidden(node_embeddings), context))
         return self.out(self.dropout(hidden)).squeeze(-1)
 
     def __repr__(self) -> str:
