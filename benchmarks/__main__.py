@@ -83,9 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message="Sparse invariant checks")
     if args.list:
         for item in suite.entries().values():
-            print(
-                f"{item.name}: {item.title} (target: {' and '.join(c.text() for c in item.target)})"
-            )
+            target = " and ".join(c.text() for c in item.target) or "none, a bound"
+            print(f"{item.name}: {item.title} (target: {target})")
         return 0
     if args.repeats is not None and args.repeats < 1:
         parser.error(f"--repeats must be >= 1, got {args.repeats}")

@@ -155,6 +155,21 @@ def _baseline(context: Context) -> PlainSAGE:
     target=[Condition("ratio", "<=", 0.35)],
 )
 def predict_one(context: Context) -> Measurement:
+    """:func:`predict_one_at` in float32 (the Predictor's default)."""
+    return predict_one_at(context, "fp32")
+
+
+@entry(
+    "predict_one_int8",
+    '`Predictor.predict` of one median solution, end to end, `precision="int8"`',
+    target=[Condition("ratio", "<=", 0.35)],
+)
+def predict_one_int8(context: Context) -> Measurement:
+    """:func:`predict_one_at` with int8 node-wise products (the baseline: fp32)."""
+    return predict_one_at(context, "int8")
+
+
+def predict_one_at(context: Context, precision: str) -> Measurement:
     """p50 ms of ``predict`` (parse, features, forward, ``Prediction``) against the plain
     PyG forward alone on the same graph (prebuilt, dense), at 1 and 2 torch threads.
 
@@ -169,7 +184,9 @@ def predict_one(context: Context) -> Measurement:
     calls = context.repeats * (8 if context.quick else 40)
     by_threads: dict[str, dict] = {}
     for threads in (1, 2):
-        predictor = Predictor(shipped.model, context.device, num_threads=threads)
+        predictor = Predictor(
+            shipped.model, context.device, num_threads=threads, precision=precision
+        )
         with torch_threads(threads):
             times = context.interleaved(
                 {
@@ -198,6 +215,7 @@ def predict_one(context: Context) -> Measurement:
             "nodes": int(graph.num_nodes),
             "calls_per_side": calls,
             "model": "yantra-gnn/default (shipped)",
+            "precision": precision,
             "data": context.solutions[1],
         },
         note="; ".join(
@@ -230,6 +248,16 @@ def predict_batch(context: Context) -> Measurement:
 def predict_batch_bf16(context: Context) -> Measurement:
     """:func:`predict_batch_at` with the forward under bf16 autocast (the baseline: fp32)."""
     return predict_batch_at(context, "bf16")
+
+
+@entry(
+    "predict_batch_int8",
+    '`Predictor.predict_batch` of 32 solutions, end to end, `precision="int8"`',
+    target=[Condition("ratio", ">=", 3.0)],
+)
+def predict_batch_int8(context: Context) -> Measurement:
+    """:func:`predict_batch_at` with int8 node-wise products (the baseline: fp32)."""
+    return predict_batch_at(context, "int8")
 
 
 def predict_batch_at(context: Context, precision: str) -> Measurement:

@@ -119,8 +119,10 @@ def test_every_issue_path_is_an_entry_with_a_target():
         "train_step_flops",
         "train_epoch",
         "predict_one",
+        "predict_one_int8",
         "predict_batch",
         "predict_batch_bf16",
+        "predict_batch_int8",
         "predict_flops",
     ]
     bounds = {

@@ -42,6 +42,10 @@ DEFAULT_MAX_DRAWN_NODES = 600
 #: (``yantra_gnn.device.precision_context``) for speed within bf16's precision.
 PRECISIONS: tuple[str, ...] = ("fp32", "bf16")
 
+#: Numeric precisions of prediction: those of :data:`PRECISIONS`, and ``int8``: the
+#: node-wise dense products on int8 weights (``yantra_gnn.nn.quantize``, CPU only).
+INFERENCE_PRECISIONS: tuple[str, ...] = (*PRECISIONS, "int8")
+
 #: What the bug-location loss learns a real bug's location as (``TrainConfig.fault_target``):
 #: ``line``, every node on its fault line; ``node``, the one node holding the line.
 FAULT_TARGETS: tuple[str, ...] = ("line", "node")

@@ -14,7 +14,7 @@ import torch
 from torch import Tensor
 from torch_geometric.data import Data
 
-from yantra_gnn.defaults import PRECISIONS
+from yantra_gnn.defaults import INFERENCE_PRECISIONS, PRECISIONS
 from yantra_gnn.errors import ConfigError, DeviceError
 
 logger = logging.getLogger(__name__)
@@ -117,10 +117,11 @@ def batch_to_device(batch: Data, device: DeviceLike) -> Data:
     return batch.apply(move)
 
 
-def check_precision(precision: str) -> str:
-    """``precision`` if it is one of :data:`~yantra_gnn.defaults.PRECISIONS`, else ConfigError."""
-    if precision not in PRECISIONS:
-        raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+def check_precision(precision: str, allowed: tuple[str, ...] = PRECISIONS) -> str:
+    """``precision`` if it is one of ``allowed`` (default: the forward-pass precisions
+    :data:`~yantra_gnn.defaults.PRECISIONS`), else ConfigError."""
+    if precision not in allowed:
+        raise ConfigError(f"precision must be one of {', '.join(allowed)}, got {precision!r}")
     return precision
 
 
@@ -133,11 +134,12 @@ def precision_context(
     dense matrix products run in bf16 (about 2-3x faster on CPUs with AVX-512 BF16 or AMX,
     and on recent GPUs) while weights, sparse products and reductions stay float32. The
     outputs differ from fp32 within bf16's precision (docs/model.md gives the measured
-    differences).
+    differences). ``"int8"``: nothing changes either; its int8 products are in the
+    model's weights (:func:`yantra_gnn.nn.quantize.quantize_int8`).
 
     Raises:
         ConfigError: an unknown precision.
     """
-    if check_precision(precision) == "fp32":
+    if check_precision(precision, INFERENCE_PRECISIONS) != "bf16":
         return contextlib.nullcontext()
     return torch.autocast(resolve_device(device).type, dtype=torch.bfloat16)

@@ -23,7 +23,12 @@ import torch
 from torch_geometric.data import Batch, Data
 
 from yantra_gnn.checkpoint import load_model_for_inference
-from yantra_gnn.defaults import DEFAULT_NUM_THREADS, DEFAULT_PRIOR, DEFAULT_THRESHOLD
+from yantra_gnn.defaults import (
+    DEFAULT_NUM_THREADS,
+    DEFAULT_PRIOR,
+    DEFAULT_THRESHOLD,
+    INFERENCE_PRECISIONS,
+)
 from yantra_gnn.device import (
     DeviceLike,
     batch_to_device,
@@ -35,6 +40,7 @@ from yantra_gnn.errors import ConfigError, SourceTypeError, YantraError
 from yantra_gnn.files import read_source_file
 from yantra_gnn.graph import FEATURE_DIM, CodeGraphBuilder
 from yantra_gnn.nn.model import YantraGNN
+from yantra_gnn.nn.quantize import quantize_int8
 from yantra_gnn.registry import ModelRegistry
 
 logger = logging.getLogger(__name__)
@@ -148,10 +154,13 @@ class Predictor:
         device: ``"auto"`` (CUDA, then MPS, then CPU), ``"cpu"``, ``"cuda:0"``, ``"mps"``, …
         builder: the graph builder; default ``CodeGraphBuilder()``.
         num_threads: torch CPU threads of a forward pass (``None``: the caller's setting).
-        precision: ``"fp32"`` (default) or ``"bf16"``: the forward pass under bfloat16
+        precision: ``"fp32"`` (default); ``"bf16"``: the forward pass under bfloat16
             autocast (:func:`yantra_gnn.device.precision_context`), faster on CPUs with
-            AVX-512 BF16 or AMX and on recent GPUs; probabilities differ from fp32's by
-            at most about 1e-3 (docs/model.md gives the measured differences).
+            AVX-512 BF16 or AMX and on recent GPUs, probabilities within about 0.003 of
+            fp32's; ``"int8"`` (CPU only): the node-wise dense products on int8 weights
+            (:func:`yantra_gnn.nn.quantize.quantize_int8`), the fastest on CPUs,
+            probabilities within about 0.02. docs/model.md gives the measured
+            differences. ``model`` stays float32; the int8 copy is ``forward_model``.
         prior: the share of correct programs expected before reading one (default
             :data:`~yantra_gnn.defaults.DEFAULT_PRIOR`, 0.5). The saved calibration
             holds at the base rate of the candidates it was fitted on
@@ -162,8 +171,9 @@ class Predictor:
             refuses any other prior.
 
     Raises:
-        ConfigError: the model's input width is not this library's ``FEATURE_DIM``, or
-            ``prior`` is not in (0, 1) or cannot be applied to this model.
+        ConfigError: the model's input width is not this library's ``FEATURE_DIM``,
+            ``prior`` is not in (0, 1) or cannot be applied to this model, or ``"int8"``
+            on a device other than the CPU (or a torch without quantized CPU kernels).
         DeviceError: the device is not available.
     """
 
@@ -176,7 +186,7 @@ class Predictor:
         precision: str = "fp32",
         prior: float | None = DEFAULT_PRIOR,
     ) -> None:
-        self.precision = check_precision(precision)
+        self.precision = check_precision(precision, INFERENCE_PRECISIONS)
         if num_threads is not None and (
             isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 1
         ):
@@ -205,6 +215,10 @@ class Predictor:
         self.prior = prior
         self.device = resolve_device(device)
         self.model = model.to(self.device).eval()
+        #: The model the forward passes run: ``model``, or its int8 copy.
+        self.forward_model = self.model
+        if self.precision == "int8":
+            self.forward_model = quantize_int8(self.model)
         self.builder = builder if builder is not None else CodeGraphBuilder()
 
     @classmethod
@@ -314,7 +328,7 @@ class Predictor:
             torch.inference_mode(),
         ):
             with precision_context(self.precision, self.device):
-                out = self.model(batch)
+                out = self.forward_model(batch)
             embeddings = out.embedding.float().cpu().numpy()
             # Calibrated: sigmoid(logit / T + b) with the model's saved T and b, moved to
             # the prior (in float32: under bf16 the logits are bf16)

@@ -139,11 +139,14 @@ def test_evaluate_condefects_file(model_file, tmp_path, capsys) -> None:
     assert report["eval_set"]["split"] == "val" and report["rows"]["pairs"] == 1
     assert report["metrics"]["bag-of-features LR"]["pairs"]["num_pairs"] == 1
     assert report["baselines"]["programs"] == 14  # the 7 pairs of the 4 train tasks
-    # --split train scores the train tasks (warned: the baselines are fitted there too)
+    assert report["precision"] == "fp32" and "precision: fp32" in printed
+    # --split train scores the train tasks (warned: the baselines are fitted there too),
+    # here at the int8 precision a Predictor can serve at
     assert run_cli([*argv[:-5], "--split", "train", "--no-baselines", "--device", "cpu",
-                    "--no-progress"]) == 0  # fmt: skip
+                    "--precision", "int8", "--no-progress"]) == 0  # fmt: skip
     printed = capsys.readouterr().out
     assert "## condefects/train — 14 programs, 4 problems" in printed
+    assert "precision: int8" in printed
     assert "bag-of-features LR" not in printed
 
 

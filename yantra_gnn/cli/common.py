@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from yantra_gnn.defaults import INFERENCE_PRECISIONS
 from yantra_gnn.errors import YantraError
 from yantra_gnn.files import read_source_file
 
@@ -133,4 +134,17 @@ def add_max_bytes_argument(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_MAX_SOURCE_BYTES,
         metavar="N",
         help=f"refuse files larger than N bytes (default {DEFAULT_MAX_SOURCE_BYTES:,})",
+    )
+
+
+def add_precision_argument(parser: argparse.ArgumentParser) -> None:
+    """``--precision``: the numeric precision of prediction (``Predictor(precision=...)``)."""
+    parser.add_argument(
+        "--precision",
+        choices=INFERENCE_PRECISIONS,
+        default="fp32",
+        help="numeric precision of the forward pass (default fp32). bf16: autocast, faster "
+        "batches on CPUs with AVX-512 BF16 or AMX, probabilities within about 0.003 of "
+        "fp32's; int8: the node-wise products on int8 weights, CPU only, the fastest on "
+        "CPUs, probabilities within about 0.02 (docs/model.md)",
     )

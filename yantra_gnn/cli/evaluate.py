@@ -9,6 +9,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from yantra_gnn.cli.common import add_precision_argument
 from yantra_gnn.errors import ConfigError
 from yantra_gnn.evaluation.humaneval import HumanEvalSettings
 from yantra_gnn.files import atomic_write_text
@@ -63,6 +64,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--plots", help="directory for the reliability diagram PNG")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
     parser.add_argument("--batch-size", type=int, default=64, help="graphs per forward pass")
+    add_precision_argument(parser)
     parser.add_argument(
         "--edges",
         choices=tuple(EDGE_SETS),
@@ -216,6 +218,7 @@ def run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         device=args.device,
         plots=args.plots,
+        precision=args.precision,
     )
     print(format_report(report))
     if args.out:

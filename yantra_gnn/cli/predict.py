@@ -8,13 +8,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from yantra_gnn.cli.common import add_max_bytes_argument, read_source
+from yantra_gnn.cli.common import add_max_bytes_argument, add_precision_argument, read_source
 from yantra_gnn.defaults import (
     DEFAULT_MODEL,
     DEFAULT_NUM_THREADS,
     DEFAULT_PRIOR,
     DEFAULT_THRESHOLD,
-    PRECISIONS,
 )
 from yantra_gnn.errors import ConfigError, YantraError
 
@@ -74,13 +73,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"CPU threads per forward pass (default {DEFAULT_NUM_THREADS}: steady latency on a "
         "busy machine; docs/model.md)",
     )
-    parser.add_argument(
-        "--precision",
-        choices=PRECISIONS,
-        default="fp32",
-        help="numeric precision of the forward pass (bf16: autocast, faster on CPUs with "
-        "AVX-512 BF16 or AMX; probabilities within about 1e-3 of fp32's; default fp32)",
-    )
+    add_precision_argument(parser)
     add_max_bytes_argument(parser)
 
 

@@ -6,8 +6,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from yantra_gnn.cli.common import add_max_bytes_argument
-from yantra_gnn.defaults import DEFAULT_MODEL, DEFAULT_NUM_THREADS, PRECISIONS
+from yantra_gnn.cli.common import add_max_bytes_argument, add_precision_argument
+from yantra_gnn.defaults import DEFAULT_MODEL, DEFAULT_NUM_THREADS
 from yantra_gnn.errors import ConfigError
 from yantra_gnn.home import MODELS_DIR, MODELS_DIR_ENV
 
@@ -91,14 +91,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help=f"CPU threads per forward pass (default {DEFAULT_NUM_THREADS})",
     )
-    parser.add_argument(
-        "--precision",
-        choices=PRECISIONS,
-        default="fp32",
-        help="numeric precision of the forward pass (bf16: autocast, faster batches on "
-        "CPUs with AVX-512 BF16 or AMX; probabilities within about 1e-3 of fp32's; "
-        "default fp32)",
-    )
+    add_precision_argument(parser)
     add_max_bytes_argument(parser)
 
 

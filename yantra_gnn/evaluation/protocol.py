@@ -384,6 +384,7 @@ def evaluate_model(
     device: DeviceLike = "auto",
     plots: str | os.PathLike[str] | None = None,
     num_bins: int = DEFAULT_CALIBRATION_BINS,
+    precision: str = "fp32",
 ) -> dict[str, Any]:
     """Score ``model`` and the baselines on ``eval_set``; return the JSON-able report.
 
@@ -396,13 +397,20 @@ def evaluate_model(
         edges: ``"all"`` or ``"syntax"`` (recorded; ``transform`` does the filtering).
         transform: applied to every graph before the model (e.g. ``SyntaxEdgesOnly``).
         plots: directory for the reliability diagram (``None``: no plot).
+        precision: the model's numeric precision, as ``Predictor``'s: ``"fp32"``,
+            ``"bf16"`` or ``"int8"`` (recorded in the report).
     """
     started = time.perf_counter()
     import_vocab = model.config.import_vocab
     bug_classes = model.config.bug_classes
     systems = [
         model_scores(
-            model, eval_set.graphs, batch_size=batch_size, device=device, transform=transform
+            model,
+            eval_set.graphs,
+            batch_size=batch_size,
+            device=device,
+            transform=transform,
+            precision=precision,
         )
     ]
     baselines = fit_baselines(train_set, import_vocab, bug_classes) if train_set else None
@@ -412,6 +420,7 @@ def evaluate_model(
         "model_config": model.config.to_dict(),
         "edges": edges,
         "device": str(resolve_device(device)),
+        "precision": precision,
         "eval_set": {"name": eval_set.name, "counts": eval_set.counts(), **eval_set.info},
         "baselines": baselines.info if baselines else {},
         "protocol": PROTOCOL,

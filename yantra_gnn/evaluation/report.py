@@ -266,7 +266,8 @@ def format_report(report: dict[str, Any]) -> str:
         f"## {report['eval_set']['name']} — {counts['programs']} programs, "
         f"{counts['problems']} problems",
         "",
-        f"model: `{report['model']}` (edges: {report['edges']}); baselines fitted on: "
+        f"model: `{report['model']}` (edges: {report['edges']}, precision: "
+        f"{report.get('precision', 'fp32')}); baselines fitted on: "
         f"{report.get('baselines', {}).get('fitted_on', 'none (untrained baselines only)')}",
         f"programs by origin: {counts['by_origin']}",
     ]

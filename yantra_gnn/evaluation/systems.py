@@ -19,7 +19,14 @@ import torch
 from torch_geometric.data import Batch, Data
 from torch_geometric.transforms import BaseTransform
 
-from yantra_gnn.device import DeviceLike, batch_to_device, resolve_device
+from yantra_gnn.defaults import INFERENCE_PRECISIONS
+from yantra_gnn.device import (
+    DeviceLike,
+    batch_to_device,
+    check_precision,
+    precision_context,
+    resolve_device,
+)
 from yantra_gnn.errors import ConfigError
 from yantra_gnn.evaluation.baselines import (
     BagOfFeatures,
@@ -30,6 +37,7 @@ from yantra_gnn.evaluation.baselines import (
 )
 from yantra_gnn.evaluation.sets import EvalSet, label_matrix
 from yantra_gnn.nn.model import YantraGNN
+from yantra_gnn.nn.quantize import quantize_int8
 
 logger = logging.getLogger(__name__)
 
@@ -85,17 +93,22 @@ def model_scores(
     batch_size: int = 64,
     device: DeviceLike = "auto",
     transform: BaseTransform | None = None,
+    precision: str = "fp32",
 ) -> SystemScores:
     """Run ``model`` (eval mode, no gradients) over ``graphs`` in batches of ``batch_size``.
 
     Confidence probabilities are the calibrated ones (``model.confidence_probability``:
     the model's saved temperature and bias); the raw logits are kept in
-    ``confidence_logit``.
+    ``confidence_logit``. ``precision`` is the Predictor's: ``"fp32"``, ``"bf16"``
+    (autocast) or ``"int8"`` (the int8 copy of ``quantize_int8``; CPU only).
     """
     if batch_size < 1:
         raise ConfigError(f"batch_size must be >= 1, got {batch_size}")
+    check_precision(precision, INFERENCE_PRECISIONS)
     target = resolve_device(device)
     model = model.to(target).eval()
+    if precision == "int8":
+        model = quantize_int8(model)
     logits, conf, imports, bugs, embeddings = [], [], [], [], []
     nodes: list[np.ndarray] = []
     keys = ("x", "edge_index", "edge_type", "node_span")
@@ -106,11 +119,13 @@ def model_scores(
                 graph = transform(graph) if transform is not None else graph
                 chunk.append(Data(**{k: graph[k] for k in keys}, num_nodes=graph.num_nodes))
             batch = batch_to_device(Batch.from_data_list(chunk), target)
-            out = model(batch)
-            logits.append(out.confidence_logit.double().cpu())
-            conf.append(model.confidence_probability(out.confidence_logit).double().cpu())
-            imports.append(torch.sigmoid(out.import_logits).double().cpu())
-            bugs.append(torch.sigmoid(out.bug_logits).double().cpu())
+            with precision_context(precision, target):
+                out = model(batch)
+            confidence_logit = out.confidence_logit.float()  # bf16 under autocast
+            logits.append(confidence_logit.double().cpu())
+            conf.append(model.confidence_probability(confidence_logit).double().cpu())
+            imports.append(torch.sigmoid(out.import_logits.float()).double().cpu())
+            bugs.append(torch.sigmoid(out.bug_logits.float()).double().cpu())
             embeddings.append(out.embedding.double().cpu())
             sizes = torch.diff(batch.ptr).tolist()
             nodes.extend(t.numpy() for t in out.bug_node_logits.double().cpu().split(sizes))
