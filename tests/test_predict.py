@@ -418,3 +418,18 @@ def test_int8_predictions_are_close_to_fp32_and_the_cli_takes_the_option(tmp_pat
     program.write_text(SOURCES[0])
     assert _cli(["predict", str(program), "--precision", "int8", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["file"] == str(program)
+
+
+def test_one_graph_skips_collating_and_gets_the_collated_outputs_bit_for_bit():
+    # A single graph goes to the model as it is, not through Batch.from_data_list; the
+    # outputs must equal those of the collated one-graph batch exactly.
+    from torch_geometric.data import Batch
+
+    predictor = Predictor.from_pretrained("yantra-gnn/default", device="cpu")
+    graph = predictor.build_graph(SOURCES[1])
+    alone = predictor.predict_graphs([graph])[0]
+    with torch.inference_mode():
+        collated = predictor.model(Batch.from_data_list([graph]))
+    assert np.array_equal(alone.embedding, collated.embedding[0].numpy())
+    want_imports = torch.sigmoid(collated.import_logits[0]).tolist()
+    assert dict(alone.imports) == dict(zip(predictor.model.config.import_vocab, want_imports))

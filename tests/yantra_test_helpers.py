@@ -188,3 +188,21 @@ def write_tiny_prepared(root: Path, train_rows: tuple[dict, ...] = (DOUBLE, MAX_
     (root / "train.jsonl").write_text("".join(json.dumps(row) + "\n" for row in train_rows))
     (root / "val.jsonl").write_text(json.dumps(dict(MAX_PAIR, name="max_pair_val")) + "\n")
     return root
+
+
+#: Small programs for model tests: stdin reading, a function with a comprehension, a
+#: branch, and a syntax error (which still makes a graph).
+MODEL_SOURCES = [
+    "import sys\nn = int(sys.stdin.readline())\nprint(sum(range(n)))\n",
+    (
+        "from collections import Counter\n\n"
+        "def solve(words):\n"
+        "    counts = Counter(words)\n"
+        "    best = max(counts.values())\n"
+        "    return [w for w, c in counts.items() if c == best]\n\n"
+        "for _ in range(int(input())):\n"
+        "    print(*solve(input().split()))\n"
+    ),
+    "def f(a, b):\n    if a < b:\n        return b - a\n    return a - b\n\nprint(f(3, 5))\n",
+    "x = [1, 2,\nprint(x)\n",  # syntax error: still a graph
+]

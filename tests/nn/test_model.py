@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch_geometric.data import Batch
 from torch_geometric.nn import SAGEConv, global_max_pool, global_mean_pool
+from yantra_test_helpers import MODEL_SOURCES
 
 from yantra_gnn.device import precision_context
 from yantra_gnn.errors import ConfigError
@@ -20,20 +21,6 @@ from yantra_gnn.schema import DATAFLOW_EDGE_TYPES, SYNTAX_DATAFLOW_GROUPS, SYNTA
 
 warnings.filterwarnings("ignore", message="Sparse invariant checks")
 
-SOURCES = [
-    "import sys\nn = int(sys.stdin.readline())\nprint(sum(range(n)))\n",
-    (
-        "from collections import Counter\n\n"
-        "def solve(words):\n"
-        "    counts = Counter(words)\n"
-        "    best = max(counts.values())\n"
-        "    return [w for w, c in counts.items() if c == best]\n\n"
-        "for _ in range(int(input())):\n"
-        "    print(*solve(input().split()))\n"
-    ),
-    "def f(a, b):\n    if a < b:\n        return b - a\n    return a - b\n\nprint(f(3, 5))\n",
-    "x = [1, 2,\nprint(x)\n",  # syntax error: still a graph
-]
 
 SMALL = ModelConfig(layer_channels=(32, 32, 16), head_hidden_channels=16, embedding_dim=12)
 GROUPED = ModelConfig(**{**SMALL.to_dict(), "edge_groups": SYNTAX_DATAFLOW_GROUPS})
@@ -42,7 +29,7 @@ GROUPED = ModelConfig(**{**SMALL.to_dict(), "edge_groups": SYNTAX_DATAFLOW_GROUP
 @pytest.fixture(scope="module")
 def graphs():
     builder = CodeGraphBuilder()
-    return [builder.build(s, strip_imports=True) for s in SOURCES]
+    return [builder.build(s, strip_imports=True) for s in MODEL_SOURCES]
 
 
 @pytest.fixture(scope="module")

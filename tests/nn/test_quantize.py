@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch_geometric.data import Batch
+from yantra_test_helpers import MODEL_SOURCES
 
 from yantra_gnn.errors import ConfigError
 from yantra_gnn.graph import CodeGraphBuilder
@@ -24,19 +25,6 @@ pytestmark = pytest.mark.skipif(
     int8_engine() is None, reason="this torch build has no quantized CPU engine"
 )
 
-SOURCES = [
-    "import sys\nn = int(sys.stdin.readline())\nprint(sum(range(n)))\n",
-    (
-        "from collections import Counter\n\n"
-        "def solve(words):\n"
-        "    counts = Counter(words)\n"
-        "    best = max(counts.values())\n"
-        "    return [w for w, c in counts.items() if c == best]\n\n"
-        "for _ in range(int(input())):\n"
-        "    print(*solve(input().split()))\n"
-    ),
-    "def f(a, b):\n    if a < b:\n        return b - a\n    return a - b\n\nprint(f(3, 5))\n",
-]
 
 GROUPED = ModelConfig(
     layer_channels=(64, 64, 32),
@@ -49,7 +37,7 @@ GROUPED = ModelConfig(
 @pytest.fixture(scope="module")
 def batch():
     builder = CodeGraphBuilder()
-    return Batch.from_data_list([builder.build(s, strip_imports=True) for s in SOURCES])
+    return Batch.from_data_list([builder.build(s, strip_imports=True) for s in MODEL_SOURCES])
 
 
 def _seeded(config: ModelConfig) -> YantraGNN:

@@ -146,5 +146,5 @@ def add_precision_argument(parser: argparse.ArgumentParser) -> None:
         help="numeric precision of the forward pass (default fp32). bf16: autocast, faster "
         "batches on CPUs with AVX-512 BF16 or AMX, probabilities within about 0.003 of "
         "fp32's; int8: the node-wise products on int8 weights, CPU only, the fastest on "
-        "CPUs, probabilities within about 0.02 (docs/model.md)",
+        "CPUs, probabilities within about 0.015 (docs/model.md)",
     )
