@@ -219,10 +219,11 @@ def test_sighup_reloads_the_current_reference(monkeypatch):
         service.close()
 
 
-def test_serve_precision_bf16_answers_close_to_fp32():
+@pytest.mark.parametrize("precision", ["bf16", "int8"])
+def test_serve_precision_answers_close_to_fp32(precision):
     requested = "yantra-gnn/default"
     exact = load_model(requested, device="cpu")
-    fast = load_model(requested, device="cpu", precision="bf16")
-    assert fast.predictor.precision == "bf16"
+    fast = load_model(requested, device="cpu", precision=precision)
+    assert fast.predictor.precision == precision
     want = exact.predictor.predict(PROGRAMS[0]).confidence
     assert abs(fast.predictor.predict(PROGRAMS[0]).confidence - want) < 0.01

@@ -79,7 +79,7 @@ def quantize_int8(model: YantraGNN) -> YantraGNN:
     if device.type != "cpu":
         raise ConfigError(
             f"precision='int8' runs on the CPU only, and the model is on {device}: "
-            "use 'bf16' there, or the CPU"
+            "use precision 'bf16' there, or device 'cpu'"
         )
     if int8_engine() is None:
         raise ConfigError(
