@@ -432,4 +432,6 @@ def test_one_graph_skips_collating_and_gets_the_collated_outputs_bit_for_bit():
         collated = predictor.model(Batch.from_data_list([graph]))
     assert np.array_equal(alone.embedding, collated.embedding[0].numpy())
     want_imports = torch.sigmoid(collated.import_logits[0]).tolist()
-    assert dict(alone.imports) == dict(zip(predictor.model.config.import_vocab, want_imports, strict=True))
+    assert dict(alone.imports) == dict(
+        zip(predictor.model.config.import_vocab, want_imports, strict=True)
+    )
