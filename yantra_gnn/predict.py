@@ -41,7 +41,7 @@ from yantra_gnn.errors import ConfigError, SourceTypeError, YantraError
 from yantra_gnn.files import read_source_file
 from yantra_gnn.graph import FEATURE_DIM, CodeGraphBuilder
 from yantra_gnn.nn.model import YantraGNN
-from yantra_gnn.nn.quantize import quantize_int8
+from yantra_gnn.nn.quantize import inference_model
 from yantra_gnn.registry import ModelRegistry
 
 logger = logging.getLogger(__name__)
@@ -219,9 +219,7 @@ class Predictor:
         self.device = resolve_device(device)
         self.model = model.to(self.device).eval()
         #: The model the forward passes run: ``model``, or its int8 copy.
-        self.forward_model = self.model
-        if self.precision == "int8":
-            self.forward_model = quantize_int8(self.model)
+        self.forward_model = inference_model(self.model, self.precision)
         self.builder = builder if builder is not None else CodeGraphBuilder()
 
     @classmethod

@@ -19,14 +19,7 @@ import torch
 from torch_geometric.data import Batch, Data
 from torch_geometric.transforms import BaseTransform
 
-from yantra_gnn.defaults import INFERENCE_PRECISIONS
-from yantra_gnn.device import (
-    DeviceLike,
-    batch_to_device,
-    check_precision,
-    precision_context,
-    resolve_device,
-)
+from yantra_gnn.device import DeviceLike, batch_to_device, precision_context, resolve_device
 from yantra_gnn.errors import ConfigError
 from yantra_gnn.evaluation.baselines import (
     BagOfFeatures,
@@ -37,7 +30,7 @@ from yantra_gnn.evaluation.baselines import (
 )
 from yantra_gnn.evaluation.sets import EvalSet, label_matrix
 from yantra_gnn.nn.model import YantraGNN
-from yantra_gnn.nn.quantize import quantize_int8
+from yantra_gnn.nn.quantize import inference_model
 
 logger = logging.getLogger(__name__)
 
@@ -104,11 +97,8 @@ def model_scores(
     """
     if batch_size < 1:
         raise ConfigError(f"batch_size must be >= 1, got {batch_size}")
-    check_precision(precision, INFERENCE_PRECISIONS)
     target = resolve_device(device)
-    model = model.to(target).eval()
-    if precision == "int8":
-        model = quantize_int8(model)
+    model = inference_model(model.to(target).eval(), precision)
     logits, conf, imports, bugs, embeddings = [], [], [], [], []
     nodes: list[np.ndarray] = []
     keys = ("x", "edge_index", "edge_type", "node_span")

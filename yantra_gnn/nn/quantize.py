@@ -25,6 +25,8 @@ from typing import cast
 import torch
 from torch import Tensor, nn
 
+from yantra_gnn.defaults import INFERENCE_PRECISIONS
+from yantra_gnn.device import check_precision
 from yantra_gnn.errors import ConfigError
 from yantra_gnn.nn.encoder import GroupedSAGEConv
 from yantra_gnn.nn.model import YantraGNN
@@ -102,3 +104,18 @@ def quantize_int8(model: YantraGNN) -> YantraGNN:
             "use precision 'fp32' or 'bf16'"
         ) from error
     return quantized
+
+
+def inference_model(model: YantraGNN, precision: str) -> YantraGNN:
+    """The model a forward pass at ``precision`` runs: for ``"int8"`` the int8 copy of
+    ``model`` (:func:`quantize_int8`), for ``"fp32"`` and ``"bf16"`` ``model`` itself
+    (bf16 is the autocast around it, :func:`yantra_gnn.device.precision_context`).
+
+    Raises:
+        ConfigError: ``precision`` is not one of
+            :data:`~yantra_gnn.defaults.INFERENCE_PRECISIONS`, or int8 cannot run (see
+            :func:`quantize_int8`).
+    """
+    if check_precision(precision, INFERENCE_PRECISIONS) == "int8":
+        return quantize_int8(model)
+    return model
