@@ -97,3 +97,12 @@ def test_int8_without_a_quantized_engine_says_what_to_use(monkeypatch):
     monkeypatch.setattr(quantize_module, "int8_engine", lambda: None)
     with pytest.raises(ConfigError, match="quantized CPU engines.*use 'fp32' or 'bf16'"):
         quantize_int8(_seeded(GROUPED))
+
+
+def test_int8_where_torch_cannot_make_int8_weights_says_what_to_use(monkeypatch):
+    def unavailable(*args, **kwargs):
+        raise RuntimeError("Didn't find engine for operation quantized::linear_prepack")
+
+    monkeypatch.setattr(torch.ao.nn.quantized.dynamic.Linear, "from_float", unavailable)
+    with pytest.raises(ConfigError, match="cannot make int8 weights.*use precision 'fp32'"):
+        quantize_int8(_seeded(GROUPED))

@@ -3,17 +3,19 @@
 ``quantize_int8(model)`` returns a copy of the model for CPU inference in which every
 wide linear map applied to all nodes of a batch — the ``SAGEConv`` maps of the layers
 after the first (512 → 512, 512 → 256) and the bug-location head's per-node layer — is
-a dynamically quantized linear map: its weight is stored
-as int8 with one scale per output channel, and each call quantizes its input to 8 bits
-per row and multiplies in integers (``torch.ao.nn.quantized.dynamic.Linear``, fbgemm or
-oneDNN on x86, qnnpack on ARM). These products are about four times faster than in
-float32 on one core and hold most of a forward pass's operations.
+a dynamically quantized linear map (``torch.ao.nn.quantized.dynamic.Linear``: fbgemm or
+oneDNN on x86, qnnpack on ARM). Its weight is stored as int8 with one scale per output
+channel; each call quantizes its whole input with one 8-bit scale and multiplies in
+integers, so a program's outputs depend slightly on the other programs of its batch.
+These products run about four times as fast as in float32 on one core, and they hold
+most of a forward pass's operations.
 
 What stays float32: the first layer (a sparse product over the ≈ 8 non-zero features of
-a node, already cheap), the mean aggregations, the pooling, and the heads on the pooled
-embedding (a few rows per batch), and the import evidence's per-node layer (16 outputs:
-cheap, and in int8 it doubled the import probabilities' error). Outputs move within the tolerance measured in
-docs/model.md; ``Predictor(..., precision="int8")`` is the way to use it.
+a node, already cheap), the mean aggregations, the pooling, the heads on the pooled
+embedding (a few rows per batch), and the import evidence's per-node layer (16
+outputs: cheap, and in int8 it doubled the import probabilities' error). Outputs move
+within the tolerance measured in docs/model.md; ``Predictor(..., precision="int8")`` is
+the way to use it.
 """
 
 from __future__ import annotations
@@ -49,6 +51,10 @@ def int8_linear(linear: nn.Module) -> nn.Module:
 
     The weight ``[out, in]`` is quantized per output channel (symmetric int8); the bias
     stays float32. The returned module maps ``[*, in]`` float32 to ``[*, out]`` float32.
+
+    Raises:
+        ConfigError: this torch cannot make int8 weights (a release without
+            ``torch.ao`` dynamic quantization, or without its kernels).
     """
     weight = cast(Tensor, linear.weight).detach().float().cpu()
     bias = getattr(linear, "bias", None)
@@ -57,12 +63,18 @@ def int8_linear(linear: nn.Module) -> nn.Module:
         plain.weight.copy_(weight)
         if bias is not None:
             plain.bias.copy_(bias.detach().float().cpu())
-    plain.qconfig = torch.ao.quantization.per_channel_dynamic_qconfig  # type: ignore[assignment]
-    with warnings.catch_warnings():
-        # torch 2.13 announces the quantized tensor types' removal in a later release;
-        # int8_engine() and quantize_int8 turn their absence into a clear error then.
-        warnings.filterwarnings("ignore", message=r"torch\.quantize_per", category=UserWarning)
-        return torch.ao.nn.quantized.dynamic.Linear.from_float(plain)
+    try:
+        plain.qconfig = torch.ao.quantization.per_channel_dynamic_qconfig  # type: ignore[assignment]
+        with warnings.catch_warnings():
+            # torch 2.13 announces the quantized tensor types' removal in a later
+            # release; their absence then becomes the ConfigError below.
+            warnings.filterwarnings("ignore", message=r"torch\.quantize_per", category=UserWarning)
+            return torch.ao.nn.quantized.dynamic.Linear.from_float(plain)
+    except (AttributeError, RuntimeError) as error:
+        raise ConfigError(
+            f"this torch ({torch.__version__}) cannot make int8 weights ({error}); "
+            "use precision 'fp32' or 'bf16'"
+        ) from error
 
 
 def quantize_int8(model: YantraGNN) -> YantraGNN:
@@ -89,20 +101,14 @@ def quantize_int8(model: YantraGNN) -> YantraGNN:
             f"({', '.join(INT8_ENGINES)}); this torch build has none: use 'fp32' or 'bf16'"
         )
     quantized = copy.deepcopy(model).eval()
-    try:
-        for layer in list(quantized.encoder.layers)[1:]:
-            for conv in cast(GroupedSAGEConv, layer).sage_convs():
-                conv.lin_l = int8_linear(conv.lin_l)
-                if conv.root_weight:
-                    conv.lin_r = int8_linear(conv.lin_r)
-        head = quantized.bug_location_head
-        # add_module: node_hidden is typed nn.Linear, and an int8 map is another module
-        head.add_module("node_hidden", int8_linear(head.node_hidden))
-    except (AttributeError, RuntimeError) as error:
-        raise ConfigError(
-            f"this torch ({torch.__version__}) cannot make int8 weights ({error}); "
-            "use precision 'fp32' or 'bf16'"
-        ) from error
+    for layer in list(quantized.encoder.layers)[1:]:
+        for conv in cast(GroupedSAGEConv, layer).sage_convs():
+            conv.lin_l = int8_linear(conv.lin_l)
+            if conv.root_weight:
+                conv.lin_r = int8_linear(conv.lin_r)
+    head = quantized.bug_location_head
+    # add_module: node_hidden is typed nn.Linear, and an int8 map is another module
+    head.add_module("node_hidden", int8_linear(head.node_hidden))
     return quantized
 
 
